@@ -36,6 +36,6 @@ class ExtractionError(Exception):
         self.reason = reason
 
 
-from desktop_app.extract.registry import SUPPORTED_SUFFIXES, extract, is_supported  # noqa: E402
+from desktop_app.extract.registry import SUPPORTED_SUFFIXES, extract, is_supported
 
-__all__ = ["Page", "ExtractionError", "SUPPORTED_SUFFIXES", "extract", "is_supported"]
+__all__ = ["SUPPORTED_SUFFIXES", "ExtractionError", "Page", "extract", "is_supported"]

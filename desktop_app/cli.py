@@ -1,0 +1,108 @@
+"""The headless front end: ``desktop-app index|search|status|remove``.
+
+No arguments opens the window (the GUI is imported only then). Human output goes to stdout,
+progress to stderr (only on a terminal), and ``--json`` output is JSON and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktop_app import __version__
+from desktop_app.paths import default_data_dir
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_DATA_DIR = 3
+
+
+def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="library folder (default: $DESKTOP_APP_DATA_DIR or the platform's "
+                             "user data folder)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="desktop-app",
+        description="Find documents by meaning. With no command (or only paths), opens the "
+                    "window.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("index", help="add folders or files and bring the library up to date")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    p.add_argument("--provider", default="auto", help="execution provider: auto, cpu, cuda, "
+                                                     "directml")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads for the model (0: auto)")
+    _add_data_dir(p)
+
+    p = sub.add_parser("search", help="search the library")
+    p.add_argument("query", nargs="?", help="what you are looking for, in plain words")
+    p.add_argument("-k", type=int, default=10, help="number of results (default 10)")
+    p.add_argument("--json", action="store_true", help="print a JSON array of results")
+    p.add_argument("--queries-file", type=Path,
+                   help="one query per line; with --json prints one JSON array per line")
+    _add_data_dir(p)
+
+    p = sub.add_parser("status", help="folders, files per status, chunks, model, size on disk")
+    p.add_argument("--json", action="store_true")
+    _add_data_dir(p)
+
+    p = sub.add_parser("remove", help="drop a folder or file and its vectors from the library")
+    p.add_argument("path", type=Path)
+    _add_data_dir(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = {"index", "search", "status", "remove"}
+    if not any(a in commands for a in argv[:1]) and not any(a in ("-h", "--help", "--version")
+                                                           for a in argv):
+        from desktop_app.gui.launch import main as gui_main
+
+        return gui_main(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    data_dir = args.data_dir or default_data_dir()
+    from desktop_app import commands as cmd
+    from desktop_app.library import LibraryError
+
+    try:
+        if args.command == "index":
+            return cmd.index(data_dir, args.paths, provider=args.provider, threads=args.threads)
+        if args.command == "search":
+            if (args.query is None) == (args.queries_file is None):
+                parser.error("search needs a QUERY or --queries-file (one of them)")
+            if args.k < 1:
+                parser.error("-k must be at least 1")
+            return cmd.search(data_dir, args.query, args.queries_file, k=args.k,
+                              as_json=args.json)
+        if args.command == "status":
+            return cmd.status(data_dir, as_json=args.json)
+        if args.command == "remove":
+            return cmd.remove(data_dir, args.path)
+    except cmd.UsageError as exc:
+        print(f"desktop-app: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except LibraryError as exc:
+        print(f"desktop-app: {exc}", file=sys.stderr)
+        return EXIT_DATA_DIR
+    except KeyboardInterrupt:
+        print("\ninterrupted; everything committed so far is kept", file=sys.stderr)
+        return 130
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    sys.exit(main())

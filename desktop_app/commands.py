@@ -1,0 +1,186 @@
+"""What each CLI command does, and how it prints: progress bar, results, status, summaries."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from desktop_app.events import SearchResult, SyncProgress, SyncSummary
+from desktop_app.library import Library, LibraryError
+
+
+class UsageError(ValueError):
+    pass
+
+
+def _open(data_dir: Path, **kwargs) -> Library:
+    return Library(data_dir, **kwargs)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    seconds = int(seconds)
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+
+
+class ProgressBar:
+    """One line on stderr, redrawn at most 10 times a second; only on a terminal."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.last = 0.0
+
+    def update(self, p: SyncProgress) -> None:
+        if not self.enabled or time.monotonic() - self.last < 0.1:
+            return
+        self.last = time.monotonic()
+        width = shutil.get_terminal_size((100, 20)).columns
+        if p.phase == "scanning":
+            line = f"scanning… {p.files_total} files to check"
+        else:
+            frac = p.files_done / p.files_total if p.files_total else 1.0
+            bar_width = 24
+            filled = int(frac * bar_width)
+            bar = "█" * filled + "░" * (bar_width - filled)
+            line = (f"{bar} {p.files_done}/{p.files_total} files  {p.chunks_done} chunks  "
+                    f"{p.chunks_per_second:.1f} chunks/s  ETA {_duration(p.eta_seconds)}")
+        sys.stderr.write("\r" + line[: width - 1].ljust(width - 1))
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * (shutil.get_terminal_size((100, 20)).columns - 1)
+                             + "\r")
+            sys.stderr.flush()
+
+
+def summary_line(s: SyncSummary) -> str:
+    parts = [f"{s.indexed} indexed", f"{s.unchanged} unchanged"]
+    for label, n in (("moved", s.moved), ("copied", s.copied), ("removed", s.removed),
+                     ("skipped", s.skipped), ("failed", s.failed)):
+        if n:
+            parts.append(f"{n} {label}")
+    rate = f", {s.chunks / s.seconds:.1f} chunks/s" if s.chunks and s.seconds else ""
+    head = "cancelled" if s.cancelled else "done"
+    return (f"{head}: {', '.join(parts)}; {s.chunks} chunks from {s.pages} pages "
+            f"in {s.seconds:.1f} s{rate}")
+
+
+def index(data_dir: Path, paths: list[Path], *, provider: str = "auto", threads: int = 0) -> int:
+    with _open(data_dir, provider=provider, threads=threads) as lib:
+        if paths:
+            lib.add(paths)
+        elif not lib.roots():
+            raise UsageError("the library has no folders yet: desktop-app index FOLDER…")
+        bar = ProgressBar()
+        summary = None
+        problems: list[str] = []
+        try:
+            for event in lib.sync():
+                bar.update(event)
+                o = event.outcome
+                if o and o.status in ("skipped", "failed"):
+                    problems.append(f"  {o.status}: {o.path}: {o.reason}")
+                if event.summary:
+                    summary = event.summary
+        finally:
+            bar.close()
+        for line in problems:
+            print(line)
+        if summary:
+            for path, reason in summary.unreadable:
+                print(f"  unreadable: {path}: {reason}")
+            for root in summary.missing_roots:
+                print(f"  missing: {root} (not found; its files were removed from results)")
+            print(summary_line(summary))
+        for note in lib.notes:
+            print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
+def _snippet(text: str, width: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _print_results(query: str, results: list[SearchResult]) -> None:
+    if not results:
+        print(f"no results for {query!r}")
+        return
+    for rank, r in enumerate(results, 1):
+        where = f"p.{r.page}" if r.page is not None else "-"
+        print(f"{rank:>2}. {r.score:.3f}  {r.path}  {where}")
+        print(f"      {_snippet(r.text)}")
+
+
+def search(data_dir: Path, query: str | None, queries_file: Path | None, *, k: int,
+           as_json: bool) -> int:
+    if queries_file is not None:
+        try:
+            queries = [q.strip() for q in queries_file.read_text(encoding="utf-8").splitlines()]
+        except OSError as exc:
+            raise UsageError(f"cannot read {queries_file}: {exc.strerror or exc}") from exc
+    else:
+        queries = [query or ""]
+    if not (data_dir / "library.sqlite3").exists():
+        raise LibraryError(f"no library in {data_dir} yet: run 'desktop-app index FOLDER' first")
+    with _open(data_dir) as lib:
+        all_results = lib.search_many(queries, k)
+    if queries_file is not None:
+        for q, results in zip(queries, all_results):
+            if as_json:
+                print(json.dumps([r.to_json() for r in results], ensure_ascii=False))
+            else:
+                print(f"# {q}")
+                _print_results(q, results)
+        return 0
+    if as_json:
+        print(json.dumps([r.to_json() for r in all_results[0]], ensure_ascii=False, indent=1))
+    else:
+        _print_results(queries[0], all_results[0])
+    return 0
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+def status(data_dir: Path, *, as_json: bool) -> int:
+    if not (data_dir / "library.sqlite3").exists():
+        raise LibraryError(f"no library in {data_dir} yet: run 'desktop-app index FOLDER' first")
+    with _open(data_dir) as lib:
+        st = lib.status()
+    if as_json:
+        print(json.dumps(st.to_json(), ensure_ascii=False, indent=1))
+        return 0
+    print(f"library:  {st.data_dir}")
+    print(f"model:    {st.model} ({st.dim} dims)")
+    print("folders:")
+    for root in st.roots or ("(none)",):
+        print(f"  {root}")
+    c = st.counts
+    print(f"files:    {c['indexed']} indexed, {c['skipped']} skipped, {c['failed']} failed")
+    print(f"chunks:   {c['chunks']} (chunk size {st.chunk_tokens} tokens)")
+    print(f"on disk:  {_size(st.bytes_on_disk)}")
+    if st.problems:
+        print("problems:")
+        for path, status_, reason in st.problems:
+            print(f"  {status_}: {path}: {reason}")
+    return 0
+
+
+def remove(data_dir: Path, path: Path) -> int:
+    with _open(data_dir) as lib:
+        n = lib.remove(path)
+    print(f"removed {path} ({n} files) from the library")
+    return 0

@@ -1,0 +1,67 @@
+"""Execution providers: pick CUDA, then DirectML, then CPU; fall back to CPU with a reason."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import onnxruntime as ort
+
+log = logging.getLogger(__name__)
+
+#: Names the user can choose (settings, CLI) → onnxruntime provider names.
+PROVIDER_NAMES = {
+    "cuda": "CUDAExecutionProvider",
+    "directml": "DmlExecutionProvider",
+    "cpu": "CPUExecutionProvider",
+}
+_AUTO_ORDER = ("cuda", "directml", "cpu")
+
+
+def available() -> list[str]:
+    """The user-facing names of the providers this onnxruntime build offers."""
+    offered = set(ort.get_available_providers())
+    return [name for name, ort_name in PROVIDER_NAMES.items() if ort_name in offered]
+
+
+@dataclass
+class Session:
+    session: ort.InferenceSession
+    provider: str  # user-facing name of the provider actually running
+    warning: str | None  # why we are not on the requested provider, if we are not
+
+
+def create_session(model_path: str, preference: str = "auto", threads: int = 0) -> Session:
+    """Open an inference session on the preferred provider, falling back to CPU on failure."""
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = max(0, int(threads))
+    options.log_severity_level = 3
+    offered = available()
+    if preference == "auto":
+        wanted = next(name for name in _AUTO_ORDER if name in offered or name == "cpu")
+    else:
+        wanted = preference
+    warning = None
+    if wanted not in PROVIDER_NAMES:
+        warning = f"unknown execution provider '{preference}'; using CPU"
+        wanted = "cpu"
+    elif wanted not in offered:
+        warning = (f"{wanted} is not available in this onnxruntime build "
+                   f"(available: {', '.join(offered)}); using CPU")
+        wanted = "cpu"
+    if wanted != "cpu":
+        try:
+            session = ort.InferenceSession(
+                model_path, sess_options=options,
+                providers=[PROVIDER_NAMES[wanted], "CPUExecutionProvider"])
+            if session.get_providers()[0] == PROVIDER_NAMES[wanted]:
+                return Session(session, wanted, None)
+            warning = f"{wanted} did not start; using CPU"
+        except Exception as exc:  # a broken driver must not stop the app
+            warning = f"{wanted} failed to start ({exc}); using CPU"
+    if warning:
+        log.warning(warning)
+    session = ort.InferenceSession(model_path, sess_options=options,
+                                   providers=["CPUExecutionProvider"])
+    return Session(session, "cpu", warning)

@@ -1,0 +1,132 @@
+"""What the library tells its front ends: sync progress, file outcomes, search results, status.
+
+Plain frozen dataclasses, so the GUI can pass them through queued signals as they are.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Literal
+
+Phase = Literal["scanning", "indexing", "done", "cancelled"]
+Outcome = Literal["indexed", "skipped", "failed", "removed", "moved", "copied", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    path: str
+    status: Outcome
+    reason: str | None = None
+    chunks: int = 0
+    pages: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSummary:
+    indexed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    removed: int = 0
+    moved: int = 0
+    copied: int = 0
+    unchanged: int = 0
+    chunks: int = 0
+    pages: int = 0
+    tokens: int = 0
+    seconds: float = 0.0
+    unreadable: tuple[tuple[str, str], ...] = ()
+    missing_roots: tuple[str, ...] = ()
+    cancelled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SyncProgress:
+    phase: Phase
+    files_total: int = 0
+    files_done: int = 0
+    chunks_done: int = 0
+    pages_done: int = 0
+    elapsed: float = 0.0
+    chunks_per_second: float = 0.0
+    eta_seconds: float | None = None
+    current: str | None = None
+    outcome: FileOutcome | None = None
+    summary: SyncSummary | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    path: str
+    page: int | None
+    score: float
+    text: str
+    char_start: int
+    char_end: int
+    chunk_id: int
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "page": self.page, "score": round(float(self.score), 6),
+                "text": self.text, "char_start": self.char_start, "char_end": self.char_end}
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryStatus:
+    data_dir: str
+    roots: tuple[str, ...]
+    counts: dict[str, int]
+    problems: tuple[tuple[str, str, str], ...]  # (path, status, reason)
+    model: str
+    dim: int
+    provider: str | None
+    chunk_tokens: int
+    bytes_on_disk: int
+    vectors_in_graph: int
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "data_dir": self.data_dir,
+            "folders": list(self.roots),
+            "files": {k: self.counts.get(k, 0) for k in ("indexed", "skipped", "failed")},
+            "chunks": self.counts.get("chunks", 0),
+            "problems": [{"path": p, "status": s, "reason": r} for p, s, r in self.problems],
+            "model": {"id": self.model, "dim": self.dim, "provider": self.provider},
+            "chunk_tokens": self.chunk_tokens,
+            "bytes_on_disk": self.bytes_on_disk,
+            "vectors_in_graph": self.vectors_in_graph,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass
+class SyncControl:
+    """Pause and cancel, checked by ``Library.sync`` between batches (thread-safe)."""
+
+    _cancel: threading.Event = field(default_factory=threading.Event)
+    _running: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._running.set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._running.set()  # wake a paused sync so it can stop
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_if_paused(self) -> None:
+        while not self._running.wait(timeout=0.2):
+            pass

@@ -1,0 +1,118 @@
+"""The paged family: every text format PyMuPDF opens (PDF, XPS, OXPS, EPUB, MOBI, FB2).
+
+Turns a document into its non-empty pages, numbered from 1, and turns what can go wrong
+(encrypted, scanned, damaged) into an :class:`ExtractionError` with a reason a user can act on.
+This is the indexing hot path, so each page is read once with MuPDF's plain-text extractor.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pymupdf
+
+from desktop_app.extract import ExtractionError, Page
+from desktop_app.extract.text import normalise
+
+log = logging.getLogger(__name__)
+
+# Below this many non-whitespace characters in the whole document, a document with images is
+# taken to be a scan: a stray page number or stamp is not worth indexing on its own.
+MIN_TEXT_CHARS = 20
+
+# Ligatures expanded, so "ﬁnd" is found as "find"; words hyphenated at line ends joined, so
+# "in-\ncluding" is "including" (it also joins "document-\nlevel" to "documentlevel", a
+# smaller loss). Neither costs measurable time.
+_TEXT_FLAGS = (pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_PRESERVE_LIGATURES) | pymupdf.TEXT_DEHYPHENATE
+
+# MuPDF reports every recoverable oddity of a damaged file on stderr, which would flood the
+# console of a user indexing thousands of files. We collect them per file instead.
+pymupdf.TOOLS.mupdf_display_errors(False)
+pymupdf.TOOLS.mupdf_display_warnings(False)
+
+_ERROR_PREFIX = re.compile(r"^\w+ error: ")
+
+
+def extract(path: Path) -> list[Page]:
+    """Return the non-empty pages of the document at ``path``, each with its 1-based number."""
+    kind = path.suffix.lstrip(".").upper() or "PDF"
+    # Opened with Python first so that a missing or unreadable file raises the ordinary
+    # FileNotFoundError/PermissionError (MuPDF only says "cannot open"), and so an empty
+    # file is told apart from a damaged one.
+    with path.open("rb") as fh:
+        if not fh.read(1):
+            raise ExtractionError("skipped", "empty file")
+
+    pymupdf.TOOLS.reset_mupdf_warnings()
+    try:
+        try:
+            doc = pymupdf.open(path)
+        except pymupdf.FileNotFoundError as exc:
+            # pymupdf's own class, unrelated to the builtin one the registry understands.
+            raise FileNotFoundError(str(exc)) from exc
+        except RuntimeError as exc:
+            raise _damaged(kind, exc) from exc
+        with doc:
+            return _pages(doc, kind)
+    finally:
+        warnings = pymupdf.TOOLS.mupdf_warnings()
+        pymupdf.TOOLS.reset_mupdf_warnings()
+        if warnings:
+            log.debug("MuPDF on %s: %s", path, warnings.replace("\n", "; "))
+
+
+def _pages(doc: pymupdf.Document, kind: str) -> list[Page]:
+    if doc.needs_pass:
+        raise ExtractionError("skipped", "encrypted (password required)")
+    if doc.page_count == 0:
+        if doc.is_repaired:
+            raise ExtractionError("failed", f"malformed or damaged {kind}: no pages recovered")
+        raise ExtractionError("skipped", "no pages")
+
+    pages: list[Page] = []
+    text_chars = 0
+    page_error: RuntimeError | None = None
+    for index in range(doc.page_count):
+        try:
+            raw = doc.load_page(index).get_text("text", sort=False, flags=_TEXT_FLAGS)
+        except RuntimeError as exc:
+            # One broken page should not cost the reader the rest of the document.
+            log.debug("page %d unreadable: %s", index + 1, exc)
+            page_error = page_error or exc
+            continue
+        text = normalise(raw)
+        if text:
+            pages.append(Page(number=index + 1, text=text))
+            if text_chars < MIN_TEXT_CHARS:
+                text_chars += len("".join(text.split()))
+
+    if page_error is not None and not pages:
+        raise _damaged(kind, page_error)
+    if text_chars < MIN_TEXT_CHARS and _has_images(doc):
+        raise ExtractionError("skipped", "no text layer (needs OCR)")
+    if not pages:
+        raise ExtractionError("skipped", "no text")
+    return pages
+
+
+def _has_images(doc: pymupdf.Document) -> bool:
+    for index in range(doc.page_count):
+        try:
+            page = doc.load_page(index)
+            # get_images() reads the PDF's resource list, cheaply; other formats have none,
+            # so their pages are laid out to find the images.
+            if page.get_images() if doc.is_pdf else page.get_image_info():
+                return True
+        except RuntimeError:
+            continue
+    return False
+
+
+def _damaged(kind: str, exc: Exception) -> ExtractionError:
+    # MuPDF's warnings name the actual defect ("cannot find version marker"); the exception
+    # text only repeats that opening failed.
+    detail = pymupdf.TOOLS.mupdf_warnings().strip().split("\n", 1)[0] or str(exc)
+    detail = _ERROR_PREFIX.sub("", detail.strip())[:120]
+    return ExtractionError("failed", f"malformed or damaged {kind}: {detail}")

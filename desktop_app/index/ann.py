@@ -1,0 +1,103 @@
+"""The hnswlib graph over chunk vectors: a fast cache that SQLite can always rebuild.
+
+Labels are chunk ids (SQLite's AUTOINCREMENT rowids, never reused), so a label deleted once
+never comes back. Saving is atomic (temp file + ``os.replace``); the graph's stamp (the
+library generation it reflects) is stored beside it so a stale or half-written file is
+recognised on open. All calls take one lock: hnswlib's add and query may run on different
+threads, but resize and mark_deleted must not overlap a query.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import hnswlib
+import numpy as np
+
+_INITIAL_CAPACITY = 1024
+M = 16
+EF_CONSTRUCTION = 200
+
+
+class VectorIndex:
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self._lock = threading.RLock()
+        self._index = hnswlib.Index(space="cosine", dim=dim)
+        self._index.init_index(max_elements=_INITIAL_CAPACITY, M=M,
+                               ef_construction=EF_CONSTRUCTION, allow_replace_deleted=False)
+        self._labels: set[int] = set()  # live labels
+
+    # -- persistence ---------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: Path, dim: int) -> tuple[VectorIndex, int | None]:
+        """Load a saved graph and its stamp; (empty index, None) when absent or unreadable."""
+        fresh = cls(dim)
+        meta_path = path.with_suffix(".json")
+        try:
+            meta = json.loads(meta_path.read_text())
+            if meta.get("dim") != dim:
+                return fresh, None
+            index = hnswlib.Index(space="cosine", dim=dim)
+            index.load_index(str(path), max_elements=max(int(meta["capacity"]), 1))
+            fresh._index = index
+            fresh._labels = set(int(x) for x in meta["labels"])
+            return fresh, int(meta["stamp"])
+        except (OSError, ValueError, KeyError, RuntimeError):
+            return fresh, None
+
+    def save(self, path: Path, stamp: int) -> None:
+        with self._lock:
+            tmp = path.with_name(path.name + ".tmp")
+            self._index.save_index(str(tmp))
+            meta = {"dim": self.dim, "stamp": stamp, "capacity": self._index.get_max_elements(),
+                    "labels": sorted(self._labels)}
+            meta_tmp = path.with_name(path.name + ".json.tmp")
+            meta_tmp.write_text(json.dumps(meta))
+            # The graph first, then its stamp: a crash in between leaves a stamp that does not
+            # match, and the open-time reconcile repairs it.
+            os.replace(tmp, path)
+            os.replace(meta_tmp, path.with_suffix(".json"))
+
+    # -- contents ------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    def labels(self) -> set[int]:
+        with self._lock:
+            return set(self._labels)
+
+    def add(self, labels: np.ndarray, vectors: np.ndarray) -> None:
+        if len(labels) == 0:
+            return
+        with self._lock:
+            needed = self._index.get_current_count() + len(labels)
+            capacity = self._index.get_max_elements()
+            if needed > capacity:
+                self._index.resize_index(max(needed, capacity * 2))
+            self._index.add_items(np.asarray(vectors, dtype=np.float32),
+                                  np.asarray(labels, dtype=np.int64), num_threads=1)
+            self._labels.update(int(x) for x in labels)
+
+    def remove(self, labels) -> None:
+        with self._lock:
+            for label in labels:
+                label = int(label)
+                if label in self._labels:
+                    self._index.mark_deleted(label)
+                    self._labels.discard(label)
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Labels and cosine similarities of the k nearest live vectors, best first."""
+        with self._lock:
+            live = len(self._labels)
+            if live == 0 or k <= 0:
+                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            k = min(k, live)
+            self._index.set_ef(max(64, 2 * k))
+            labels, distances = self._index.knn_query(
+                np.asarray(query, np.float32).reshape(1, -1), k=k, num_threads=1)
+        return labels[0].astype(np.int64), (1.0 - distances[0]).astype(np.float32)

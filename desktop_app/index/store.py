@@ -1,0 +1,306 @@
+"""SQLite, the library's source of truth: roots, files, chunks with their int8 vectors, meta.
+
+One ``Store`` wraps one connection and belongs to one thread. WAL mode lets a search thread
+read while the indexing thread writes. Every file's chunks are written in one transaction,
+so a crash leaves each file either fully indexed or not at all.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS roots (
+    id INTEGER PRIMARY KEY,
+    path TEXT UNIQUE NOT NULL,
+    added_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS excluded (path TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    path TEXT UNIQUE NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT,
+    status TEXT NOT NULL CHECK (status IN ('indexed', 'skipped', 'failed')),
+    reason TEXT,
+    pages INTEGER NOT NULL DEFAULT 0,
+    chunks INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_sha256 ON files (sha256);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL,
+    page INTEGER,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_file ON chunks (file_id, ord);
+"""
+
+
+class StoreError(RuntimeError):
+    """The data folder's database cannot be used (damaged, newer schema, another model)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str | None
+    status: str
+    reason: str | None
+    pages: int
+    chunks: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    id: int
+    path: str
+    page: int | None
+    char_start: int
+    char_end: int
+    text: str
+    file_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewChunk:
+    page: int | None
+    char_start: int
+    char_end: int
+    text: str
+    vector: np.ndarray  # int8 [dim]
+
+
+class Store:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = path
+        try:
+            if read_only:
+                self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30,
+                                          check_same_thread=False)
+            else:
+                self.db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            if not read_only:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                # NORMAL in WAL mode: a crash may lose the last commits but never corrupts.
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                with self.db:
+                    self.db.executescript(_SCHEMA)
+                    version = self.get_meta("schema_version")
+                    if version is None:
+                        self.set_meta("schema_version", str(SCHEMA_VERSION))
+                        self.set_meta("generation", "0")
+                    elif int(version) > SCHEMA_VERSION:
+                        raise StoreError(
+                            f"{path} was written by a newer version of the app "
+                            f"(schema {version}); update the app")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the library database {path}: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- meta ----------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def generation(self) -> int:
+        return int(self.get_meta("generation") or 0)
+
+    def _bump_generation(self) -> None:
+        self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                        "WHERE key = 'generation'")
+
+    # -- roots and exclusions ------------------------------------------------------------
+    def roots(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT path FROM roots ORDER BY path")]
+
+    def add_root(self, path: str) -> bool:
+        with self.db:
+            cur = self.db.execute("INSERT OR IGNORE INTO roots (path, added_at) VALUES (?, ?)",
+                                  (path, time.time()))
+            self.db.execute("DELETE FROM excluded WHERE path = ?", (path,))
+        return cur.rowcount > 0
+
+    def remove_root(self, path: str) -> None:
+        with self.db:
+            self.db.execute("DELETE FROM roots WHERE path = ?", (path,))
+
+    def excluded(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT path FROM excluded ORDER BY path")]
+
+    def add_excluded(self, path: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO excluded (path) VALUES (?)", (path,))
+
+    # -- files ---------------------------------------------------------------------------
+    def files(self) -> dict[str, FileRecord]:
+        rows = self.db.execute("SELECT id, path, size, mtime_ns, sha256, status, reason, pages, "
+                               "chunks FROM files")
+        return {r[1]: FileRecord(*r) for r in rows}
+
+    def files_under(self, path: str) -> list[FileRecord]:
+        rows = self.db.execute(
+            "SELECT id, path, size, mtime_ns, sha256, status, reason, pages, chunks FROM files "
+            "WHERE path = ? OR (path >= ? AND path < ?)", (path, *_subtree_range(path)))
+        return [FileRecord(*r) for r in rows]
+
+    def chunk_ids_of(self, file_ids: Iterable[int]) -> list[int]:
+        ids = list(file_ids)
+        out: list[int] = []
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            out.extend(r[0] for r in self.db.execute(
+                f"SELECT id FROM chunks WHERE file_id IN ({marks})", part))
+        return out
+
+    def delete_files(self, file_ids: Iterable[int]) -> None:
+        ids = list(file_ids)
+        with self.db:
+            for start in range(0, len(ids), 500):
+                part = ids[start:start + 500]
+                marks = ",".join("?" * len(part))
+                self.db.execute(f"DELETE FROM files WHERE id IN ({marks})", part)
+            self._bump_generation()
+
+    def record_file(self, path: str, *, size: int, mtime_ns: int, sha256: str | None,
+                    status: str, reason: str | None, pages: int = 0,
+                    chunks: Iterable[NewChunk] = ()) -> tuple[list[int], list[int]]:
+        """Replace a file's row and chunks in one transaction.
+
+        Returns (ids of the chunks written, ids of the chunks that were replaced).
+        """
+        chunk_list = list(chunks)
+        with self.db:
+            old = self.db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+            replaced: list[int] = []
+            if old:
+                replaced = [r[0] for r in self.db.execute(
+                    "SELECT id FROM chunks WHERE file_id = ?", (old[0],))]
+                self.db.execute("DELETE FROM chunks WHERE file_id = ?", (old[0],))
+                self.db.execute(
+                    "UPDATE files SET size=?, mtime_ns=?, sha256=?, status=?, reason=?, pages=?, "
+                    "chunks=?, updated_at=? WHERE id=?",
+                    (size, mtime_ns, sha256, status, reason, pages, len(chunk_list), time.time(),
+                     old[0]))
+                file_id = old[0]
+            else:
+                cur = self.db.execute(
+                    "INSERT INTO files (path, size, mtime_ns, sha256, status, reason, pages, "
+                    "chunks, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (path, size, mtime_ns, sha256, status, reason, pages, len(chunk_list),
+                     time.time()))
+                file_id = cur.lastrowid
+            new_ids = []
+            for ord_, c in enumerate(chunk_list):
+                cur = self.db.execute(
+                    "INSERT INTO chunks (file_id, ord, page, char_start, char_end, text, vector) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (file_id, ord_, c.page, c.char_start, c.char_end, c.text,
+                     np.ascontiguousarray(c.vector, dtype=np.int8).tobytes()))
+                new_ids.append(cur.lastrowid)
+            self._bump_generation()
+        return new_ids, replaced
+
+    def file_by_path(self, path: str) -> FileRecord | None:
+        row = self.db.execute("SELECT id, path, size, mtime_ns, sha256, status, reason, pages, "
+                              "chunks FROM files WHERE path = ?", (path,)).fetchone()
+        return FileRecord(*row) if row else None
+
+    def indexed_file_with_sha256(self, sha256: str) -> FileRecord | None:
+        row = self.db.execute("SELECT id, path, size, mtime_ns, sha256, status, reason, pages, "
+                              "chunks FROM files WHERE sha256 = ? AND status = 'indexed' "
+                              "LIMIT 1", (sha256,)).fetchone()
+        return FileRecord(*row) if row else None
+
+    def move_file(self, file_id: int, new_path: str, size: int, mtime_ns: int) -> None:
+        """A file moved or renamed with the same content: its chunks and vectors stay."""
+        with self.db:
+            self.db.execute("UPDATE files SET path = ?, size = ?, mtime_ns = ?, updated_at = ? "
+                            "WHERE id = ?", (new_path, size, mtime_ns, time.time(), file_id))
+            self._bump_generation()
+
+    def update_stat(self, file_id: int, size: int, mtime_ns: int) -> None:
+        with self.db:
+            self.db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE id = ?",
+                            (size, mtime_ns, file_id))
+
+    def chunks_of_file(self, file_id: int) -> list[NewChunk]:
+        rows = self.db.execute("SELECT page, char_start, char_end, text, vector FROM chunks "
+                               "WHERE file_id = ? ORDER BY ord", (file_id,))
+        return [NewChunk(r[0], r[1], r[2], r[3], np.frombuffer(r[4], dtype=np.int8))
+                for r in rows]
+
+    # -- chunks and vectors --------------------------------------------------------------
+    def chunk_ids(self) -> set[int]:
+        return {r[0] for r in self.db.execute("SELECT id FROM chunks")}
+
+    def vectors(self, ids: Iterable[int], dim: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(ids, int8 vectors) in blocks, for rebuilding the graph without re-embedding."""
+        ids = sorted(ids)
+        for start in range(0, len(ids), 2000):
+            part = ids[start:start + 2000]
+            marks = ",".join("?" * len(part))
+            rows = self.db.execute(f"SELECT id, vector FROM chunks WHERE id IN ({marks})", part)
+            got = rows.fetchall()
+            labels = np.array([r[0] for r in got], dtype=np.int64)
+            vecs = np.frombuffer(b"".join(r[1] for r in got), dtype=np.int8).reshape(-1, dim)
+            yield labels, vecs
+
+    def chunk_rows(self, ids: Iterable[int]) -> dict[int, ChunkRow]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            "SELECT c.id, f.path, c.page, c.char_start, c.char_end, c.text, f.status "
+            f"FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})", ids)
+        return {r[0]: ChunkRow(*r) for r in rows}
+
+    # -- status --------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        out = {"indexed": 0, "skipped": 0, "failed": 0}
+        for status, n in self.db.execute("SELECT status, COUNT(*) FROM files GROUP BY status"):
+            out[status] = n
+        out["chunks"] = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return out
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        return list(self.db.execute(
+            "SELECT path, status, COALESCE(reason, '') FROM files WHERE status != 'indexed' "
+            "ORDER BY status, path"))
+
+    def integrity_ok(self) -> bool:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _subtree_range(path: str) -> tuple[str, str]:
+    """[low, high) of the paths strictly below the folder ``path`` (case-sensitive, indexed)."""
+    base = path.rstrip(os.sep) + os.sep
+    return base, base[:-1] + chr(ord(os.sep) + 1)

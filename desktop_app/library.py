@@ -1,0 +1,260 @@
+"""The facade both front ends use: open a data folder, add/remove folders, sync, search.
+
+Threads: the object may be shared by one indexing thread (``sync``, ``add``, ``remove``) and
+any number of search threads. Each thread gets its own SQLite connection; the vector graph
+and the encoder are shared (both are thread-safe). Writes take an exclusive lock on the data
+folder, so a second process on the same folder gets a clear message instead of corruption.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from desktop_app.datalock import DataFolderLock
+from desktop_app.embedding import MINILM, Encoder, ModelProfile
+from desktop_app.embedding.bundled import bundled_model_dir
+from desktop_app.events import (
+    FileOutcome,
+    LibraryStatus,
+    SearchResult,
+    SyncControl,
+    SyncProgress,
+)
+from desktop_app.index import Store, StoreError, VectorIndex
+from desktop_app.paths import normalise
+from desktop_app.syncing import Syncer
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "library.sqlite3"
+GRAPH_NAME = "vectors.hnsw"
+#: Chunk size in tokens for the bundled model, chosen on SciFact/COVID-QA (docs/quality.md).
+DEFAULT_CHUNK_TOKENS = 256
+#: Files larger than this are skipped with a reason (a setting: ``max_file_mb`` in meta).
+DEFAULT_MAX_FILE_MB = 256
+
+
+class LibraryError(RuntimeError):
+    """The data folder cannot be used; the message says why and what to do."""
+
+
+class Library:
+    def __init__(self, data_dir: Path | str, *, provider: str = "auto", threads: int = 0,
+                 profile: ModelProfile = MINILM) -> None:
+        self.data_dir = Path(data_dir).expanduser().absolute()
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LibraryError(f"cannot create the data folder {self.data_dir}: {exc}") from exc
+        if not os.access(self.data_dir, os.W_OK):
+            raise LibraryError(f"the data folder {self.data_dir} is not writable")
+        self.profile = profile
+        self.provider_preference = provider
+        self.threads = threads
+        self._local = threading.local()
+        self._stores: list[Store] = []
+        self._stores_lock = threading.Lock()
+        self._encoder: Encoder | None = None
+        self._encoder_lock = threading.Lock()
+        self._lock = DataFolderLock(self.data_dir / ".lock")
+        self.notes: list[str] = []
+        store = self.store
+        model_id = store.get_meta("model_id")
+        if model_id is None:
+            with store.db:
+                store.set_meta("model_id", profile.model_id)
+                store.set_meta("dim", str(profile.dim))
+                store.set_meta("profile", profile.to_json())
+                store.set_meta("chunk_tokens", str(DEFAULT_CHUNK_TOKENS))
+                store.set_meta("max_file_mb", str(DEFAULT_MAX_FILE_MB))
+        elif model_id != profile.model_id:
+            raise LibraryError(
+                f"this library's vectors were made by {model_id}, not {profile.model_id}; "
+                "a library never mixes models")
+        self.chunk_tokens = int(store.get_meta("chunk_tokens") or DEFAULT_CHUNK_TOKENS)
+        self.max_file_bytes = int(store.get_meta("max_file_mb") or DEFAULT_MAX_FILE_MB) << 20
+        self.graph = self._open_graph()
+
+    # -- plumbing ------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        """This thread's connection to the database."""
+        store = getattr(self._local, "store", None)
+        if store is None:
+            try:
+                store = Store(self.data_dir / DB_NAME)
+            except StoreError as exc:
+                raise LibraryError(str(exc)) from exc
+            self._local.store = store
+            with self._stores_lock:
+                self._stores.append(store)
+        return store
+
+    @property
+    def encoder(self) -> Encoder:
+        """The model, loaded on first use (unpacking the bundled model the first time)."""
+        with self._encoder_lock:
+            if self._encoder is None:
+                model_dir = bundled_model_dir(self.data_dir / "models")
+                self._encoder = Encoder(model_dir, self.profile,
+                                        provider=self.provider_preference, threads=self.threads)
+                if self._encoder.provider_warning:
+                    self.notes.append(self._encoder.provider_warning)
+            return self._encoder
+
+    def _open_graph(self) -> VectorIndex:
+        """Load the saved graph and reconcile it with the database (never re-embeds)."""
+        path = self.data_dir / GRAPH_NAME
+        graph, stamp = VectorIndex.load(path, self.profile.dim)
+        store = self.store
+        if stamp is not None and stamp == store.generation():
+            return graph
+        in_db = store.chunk_ids()
+        in_graph = graph.labels()
+        graph.remove(in_graph - in_db)
+        missing = in_db - in_graph
+        for labels, vectors in store.vectors(missing, self.profile.dim):
+            graph.add(labels, vectors.astype(np.float32))
+        if missing or in_graph - in_db:
+            log.info("reconciled vector graph: +%d -%d", len(missing), len(in_graph - in_db))
+        if self._lock.try_acquire():
+            graph.save(path, store.generation())
+        return graph
+
+    def save_graph(self) -> None:
+        self.graph.save(self.data_dir / GRAPH_NAME, self.store.generation())
+
+    def _require_write_lock(self) -> None:
+        if not self._lock.try_acquire():
+            raise LibraryError(
+                f"another desktop-app process is updating {self.data_dir} "
+                f"({self._lock.holder_description()}); wait for it to finish or close it")
+
+    def close(self) -> None:
+        if self._lock.held:
+            try:
+                self.save_graph()
+            except Exception:  # closing must not raise; the graph is rebuilt from SQLite
+                log.exception("could not save the vector graph")
+        with self._stores_lock:
+            for store in self._stores:
+                try:
+                    store.close()
+                except Exception:
+                    pass
+            self._stores.clear()
+        self._local = threading.local()
+        self._lock.release()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- folders -------------------------------------------------------------------------
+    def roots(self) -> list[str]:
+        return self.store.roots()
+
+    def add(self, paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+        """Add folders or files to the library (indexed by the next ``sync``)."""
+        self._require_write_lock()
+        added = []
+        for raw in paths:
+            path = normalise(raw)
+            if not os.path.exists(path):
+                raise LibraryError(f"{raw}: no such file or folder")
+            if self.store.add_root(path):
+                added.append(path)
+        return added
+
+    def remove(self, path: str | os.PathLike[str]) -> int:
+        """Drop a folder or file (and everything below it) and its vectors; files removed.
+
+        A path inside a folder that stays in the library is remembered as excluded, so the
+        next scan does not bring it back.
+        """
+        self._require_write_lock()
+        target = normalise(path)
+        store = self.store
+        records = store.files_under(target)
+        roots = store.roots()
+        removed_root = False
+        for root in roots:
+            if root == target or root.startswith(target.rstrip(os.sep) + os.sep):
+                store.remove_root(root)
+                removed_root = True
+        still_covered = any(target.startswith(r.rstrip(os.sep) + os.sep)
+                            for r in store.roots())
+        if still_covered:
+            store.add_excluded(target)
+        if not records and not removed_root and not still_covered:
+            raise LibraryError(f"{path} is not in the library")
+        self.graph.remove(store.chunk_ids_of(r.id for r in records))
+        store.delete_files(r.id for r in records)
+        self.save_graph()
+        return len(records)
+
+    # -- indexing ------------------------------------------------------------------------
+    def sync(self, control: SyncControl | None = None) -> Iterator[SyncProgress]:
+        """Bring the library up to date with its folders; yields progress as it goes."""
+        self._require_write_lock()
+        syncer = Syncer(self, control or SyncControl())
+        yield from syncer.run()
+
+    # -- searching -----------------------------------------------------------------------
+    def search(self, query: str, k: int = 10) -> list[SearchResult]:
+        return self.search_many([query], k)[0]
+
+    def search_many(self, queries: list[str], k: int = 10) -> list[list[SearchResult]]:
+        if not queries:
+            return []
+        vectors = self.encoder.embed_queries(queries)
+        return [self.search_vector(v, k) for v in vectors]
+
+    def search_vector(self, vector: np.ndarray, k: int = 10) -> list[SearchResult]:
+        # Ask for a few more than k: a chunk deleted since the graph was read is skipped.
+        labels, scores = self.graph.search(vector, k + 8)
+        rows = self.store.chunk_rows(int(x) for x in labels)
+        results = []
+        for label, score in zip(labels, scores):
+            row = rows.get(int(label))
+            if row is None:
+                continue
+            results.append(SearchResult(path=row.path, page=row.page, score=float(score),
+                                        text=row.text, char_start=row.char_start,
+                                        char_end=row.char_end, chunk_id=row.id))
+            if len(results) == k:
+                break
+        return results
+
+    # -- status --------------------------------------------------------------------------
+    def status(self) -> LibraryStatus:
+        store = self.store
+        size = 0
+        for entry in os.scandir(self.data_dir):
+            if entry.is_file(follow_symlinks=False):
+                size += entry.stat().st_size
+        return LibraryStatus(
+            data_dir=str(self.data_dir), roots=tuple(store.roots()), counts=store.counts(),
+            problems=tuple(store.problems()), model=self.profile.model_id, dim=self.profile.dim,
+            provider=self._encoder.provider if self._encoder else None,
+            chunk_tokens=self.chunk_tokens, bytes_on_disk=size,
+            vectors_in_graph=len(self.graph), notes=tuple(self.notes))
+
+
+__all__ = [
+    "FileOutcome",
+    "Library",
+    "LibraryError",
+    "LibraryStatus",
+    "SearchResult",
+    "SyncControl",
+    "SyncProgress",
+]

@@ -1,0 +1,316 @@
+"""One sync of the library with its folders: scan, diff, move/copy/delete, extract, embed, store.
+
+The diff is cheap first (size and mtime_ns), then exact (sha256): a file whose content is
+already in the library — moved, renamed, copied, or only touched — keeps or reuses its
+vectors without a model call. Extraction and chunking of the next files run on a helper thread
+while the model embeds the current batch; each file is committed in its own transaction, and
+pause/cancel are honoured between model batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from desktop_app.chunking import Chunk, chunk_pages
+from desktop_app.events import FileOutcome, SyncControl, SyncProgress, SyncSummary
+from desktop_app.extract import ExtractionError, extract
+from desktop_app.index.store import NewChunk
+from desktop_app.scanning import FileStat, scan
+
+if TYPE_CHECKING:
+    from desktop_app.library import Library
+
+#: A model batch group: files are embedded together until this many tokens are pending.
+GROUP_TOKENS = 16_384
+GROUP_FILES = 64
+PREFETCH_FILES = 8
+GRAPH_SAVE_SECONDS = 60.0
+
+
+@dataclass
+class Prepared:
+    stat: FileStat
+    sha256: str | None
+    status: str = "indexed"
+    reason: str | None = None
+    pages: int = 0
+    chunks: list[Chunk] = field(default_factory=list)
+
+    @property
+    def tokens(self) -> int:
+        return sum(len(c.token_ids) for c in self.chunks)
+
+
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+class Syncer:
+    def __init__(self, library: Library, control: SyncControl) -> None:
+        self.lib = library
+        self.control = control
+        self.started = time.perf_counter()
+        self.counts: dict[str, int] = dict.fromkeys(
+            ("indexed", "skipped", "failed", "removed", "moved", "copied", "unchanged",
+             "chunks", "pages"), 0)
+        self.files_total = 0
+        self.files_done = 0
+        self.bytes_total = 0
+        self.bytes_done = 0
+        self.index_started = 0.0
+        self.last_save = time.perf_counter()
+        self.tokens_at_start = 0
+
+    # -- events --------------------------------------------------------------------------
+    def _progress(self, phase: str = "indexing", current: str | None = None,
+                  outcome: FileOutcome | None = None) -> SyncProgress:
+        now = time.perf_counter()
+        elapsed = now - self.started
+        busy = now - self.index_started if self.index_started else 0.0
+        rate = self.counts["chunks"] / busy if busy > 0 else 0.0
+        eta = None
+        if self.bytes_done and busy > 0:
+            eta = busy * (self.bytes_total - self.bytes_done) / self.bytes_done
+        return SyncProgress(phase=phase, files_total=self.files_total,
+                            files_done=self.files_done, chunks_done=self.counts["chunks"],
+                            pages_done=self.counts["pages"], elapsed=elapsed,
+                            chunks_per_second=rate, eta_seconds=eta, current=current,
+                            outcome=outcome)
+
+    def _finish(self, outcome: FileOutcome, size: int = 0) -> SyncProgress:
+        key = outcome.status
+        self.counts[key] += 1
+        self.files_done += 1
+        self.bytes_done += size
+        return self._progress(outcome=outcome, current=outcome.path)
+
+    # -- the run -------------------------------------------------------------------------
+    def run(self) -> Iterator[SyncProgress]:
+        lib, store = self.lib, self.lib.store
+        yield SyncProgress(phase="scanning")
+        found = scan(store.roots(), store.excluded())
+        known = store.files()
+        gone = [rec for path, rec in known.items()
+                if path not in found.files and not found.is_shadowed(path)]
+        todo: list[FileStat] = []
+        for path, st in found.files.items():
+            rec = known.get(path)
+            if (rec and rec.size == st.size and rec.mtime_ns == st.mtime_ns
+                    and rec.status != "failed"):
+                self.counts["unchanged"] += 1
+                continue
+            todo.append(st)
+        self.files_total = len(todo) + len(gone)
+
+        hashes: dict[str, str] = {}
+        last_report = time.perf_counter()
+        for st in todo:
+            if st.size > lib.max_file_bytes:
+                continue
+            try:
+                hashes[st.path] = file_sha256(st.path)
+            except OSError:
+                pass  # reported with a reason when the file is prepared
+            if time.perf_counter() - last_report > 0.5:
+                last_report = time.perf_counter()
+                yield SyncProgress(phase="scanning", files_total=self.files_total,
+                                   current=st.path, elapsed=time.perf_counter() - self.started)
+            if self.control.cancelled:
+                yield from self._cancelled(found)
+                return
+
+        # Moves and renames: a vanished file's content turned up under a new path.
+        gone_by_hash = {rec.sha256: rec for rec in gone if rec.sha256 and rec.status == "indexed"}
+        embed: list[FileStat] = []
+        for st in todo:
+            digest = hashes.get(st.path)
+            rec = known.get(st.path)
+            if rec is None and digest in gone_by_hash:
+                moved = gone_by_hash.pop(digest)
+                gone.remove(moved)
+                self.files_total -= 1
+                store.move_file(moved.id, st.path, st.size, st.mtime_ns)
+                yield self._finish(FileOutcome(st.path, "moved", f"from {moved.path}",
+                                               chunks=moved.chunks, pages=moved.pages))
+            elif (rec is not None and digest is not None and rec.sha256 == digest
+                  and rec.status == "indexed"):
+                store.update_stat(rec.id, st.size, st.mtime_ns)
+                self.files_total -= 1
+                self.counts["unchanged"] += 1
+            else:
+                embed.append(st)
+
+        for rec in gone:
+            lib.graph.remove(store.chunk_ids_of([rec.id]))
+            store.delete_files([rec.id])
+            yield self._finish(FileOutcome(rec.path, "removed"))
+        for root in found.missing_roots:
+            for rec in store.files_under(root):
+                lib.graph.remove(store.chunk_ids_of([rec.id]))
+                store.delete_files([rec.id])
+                yield self._finish(FileOutcome(rec.path, "removed", "folder not found"))
+
+        # Copies: the same content is already indexed under another path.
+        fresh: list[FileStat] = []
+        for st in embed:
+            digest = hashes.get(st.path)
+            source = store.indexed_file_with_sha256(digest) if digest else None
+            if source is not None and source.path != st.path:
+                chunks = store.chunks_of_file(source.id)
+                new_ids, replaced = store.record_file(
+                    st.path, size=st.size, mtime_ns=st.mtime_ns, sha256=digest,
+                    status="indexed", reason=None, pages=source.pages, chunks=chunks)
+                lib.graph.remove(replaced)
+                lib.graph.add(np.asarray(new_ids), np.stack([c.vector for c in chunks])
+                              .astype(np.float32) if chunks else np.zeros((0, lib.profile.dim)))
+                yield self._finish(FileOutcome(st.path, "copied", f"same content as {source.path}",
+                                               chunks=len(chunks), pages=source.pages))
+            else:
+                fresh.append(st)
+
+        yield from self._embed_all(fresh, hashes)
+        if self.control.cancelled:
+            yield from self._cancelled(found)
+            return
+        lib.save_graph()
+        yield replace(self._progress("done"), summary=self._summary(found, False))
+
+    def _cancelled(self, found) -> Iterator[SyncProgress]:
+        self.lib.save_graph()
+        yield replace(self._progress("cancelled"), summary=self._summary(found, True))
+
+    def _summary(self, found, cancelled: bool) -> SyncSummary:
+        c = self.counts
+        return SyncSummary(
+            indexed=c["indexed"], skipped=c["skipped"], failed=c["failed"], removed=c["removed"],
+            moved=c["moved"], copied=c["copied"], unchanged=c["unchanged"], chunks=c["chunks"],
+            pages=c["pages"], tokens=self.lib.encoder.stats.tokens_encoded - self.tokens_at_start
+            if self.lib._encoder else 0,
+            seconds=time.perf_counter() - self.started, unreadable=tuple(found.unreadable),
+            missing_roots=tuple(found.missing_roots), cancelled=cancelled)
+
+    # -- extraction (helper thread) ------------------------------------------------------
+    def _prepare(self, st: FileStat, digest: str | None) -> Prepared:
+        lib = self.lib
+        if st.size > lib.max_file_bytes:
+            return Prepared(st, None, "skipped", f"too large ({st.size / 2**20:.0f} MB; limit "
+                                                 f"{lib.max_file_bytes / 2**20:.0f} MB)")
+        if st.size == 0:
+            return Prepared(st, digest, "skipped", "empty file")
+        try:
+            pages = extract(Path(st.path))
+        except ExtractionError as exc:
+            return Prepared(st, digest, exc.status, exc.reason)
+        try:
+            after = os.stat(st.path)
+        except FileNotFoundError:
+            return Prepared(st, digest, "failed", "file vanished while being read")
+        except OSError as exc:
+            return Prepared(st, digest, "failed", exc.strerror or str(exc))
+        if (after.st_size, after.st_mtime_ns) != (st.size, st.mtime_ns):
+            return Prepared(st, digest, "failed",
+                            "file changed while being read; it will be indexed on the next scan")
+        chunks = chunk_pages(pages, lib.encoder.tokenize, lib.chunk_tokens)
+        if not chunks:
+            return Prepared(st, digest, "skipped", "no text")
+        return Prepared(st, digest, pages=len(pages), chunks=chunks)
+
+    # -- embedding (this thread) ---------------------------------------------------------
+    def _embed_all(self, files: list[FileStat], hashes: dict[str, str]) -> Iterator[SyncProgress]:
+        if not files:
+            return
+        lib = self.lib
+        encoder = lib.encoder  # load before timing the rate
+        self.tokens_at_start = encoder.stats.tokens_encoded
+        self.bytes_total = sum(st.size for st in files)
+        self.index_started = time.perf_counter()
+        pending: deque[Future[Prepared]] = deque()
+        queue = deque(files)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract") as pool:
+            def top_up() -> None:
+                while queue and len(pending) < PREFETCH_FILES:
+                    st = queue.popleft()
+                    pending.append(pool.submit(self._prepare, st, hashes.get(st.path)))
+
+            top_up()
+            group: list[Prepared] = []
+            group_tokens = 0
+            while pending or group:
+                if pending and group_tokens < GROUP_TOKENS and len(group) < GROUP_FILES:
+                    prepared = pending.popleft().result()
+                    top_up()
+                    if prepared.status != "indexed":
+                        yield self._record_failure(prepared)
+                        continue
+                    group.append(prepared)
+                    group_tokens += prepared.tokens
+                    if pending and group_tokens < GROUP_TOKENS and len(group) < GROUP_FILES:
+                        continue
+                yield from self._embed_group(group)
+                group, group_tokens = [], 0
+                if self.control.cancelled:
+                    for future in pending:
+                        future.cancel()
+                    return
+
+    def _record_failure(self, prepared: Prepared) -> SyncProgress:
+        st = prepared.stat
+        self.lib.graph.remove(self._replaced_ids(st.path))
+        self.lib.store.record_file(st.path, size=st.size, mtime_ns=st.mtime_ns,
+                                   sha256=prepared.sha256, status=prepared.status,
+                                   reason=prepared.reason)
+        return self._finish(FileOutcome(st.path, prepared.status, prepared.reason), st.size)
+
+    def _replaced_ids(self, path: str) -> list[int]:
+        rec = self.lib.store.file_by_path(path)
+        return self.lib.store.chunk_ids_of([rec.id]) if rec else []
+
+    def _embed_group(self, group: list[Prepared]) -> Iterator[SyncProgress]:
+        lib = self.lib
+        self.control.wait_if_paused()
+        if self.control.cancelled:
+            return
+        job = lib.encoder.iter_embed_documents([[c.token_ids for c in p.chunks] for p in group])
+        current = group[0].stat.path
+        while True:
+            try:
+                next(job)
+            except StopIteration as done:
+                vectors = done.value
+                break
+            yield self._progress(current=current)
+            self.control.wait_if_paused()
+            if self.control.cancelled:
+                return  # nothing of this group was committed; it is redone next time
+        for prepared, vecs in zip(group, vectors):
+            st = prepared.stat
+            quantized = lib.encoder.quantize(vecs)
+            rows = [NewChunk(c.page, c.char_start, c.char_end, c.text, q)
+                    for c, q in zip(prepared.chunks, quantized)]
+            new_ids, replaced = lib.store.record_file(
+                st.path, size=st.size, mtime_ns=st.mtime_ns, sha256=prepared.sha256,
+                status="indexed", reason=None, pages=prepared.pages, chunks=rows)
+            lib.graph.remove(replaced)
+            lib.graph.add(np.asarray(new_ids, dtype=np.int64), quantized.astype(np.float32))
+            self.counts["chunks"] += len(rows)
+            self.counts["pages"] += prepared.pages
+            yield self._finish(FileOutcome(st.path, "indexed", None, chunks=len(rows),
+                                           pages=prepared.pages), st.size)
+        if time.perf_counter() - self.last_save > GRAPH_SAVE_SECONDS:
+            lib.save_graph()
+            self.last_save = time.perf_counter()
+
