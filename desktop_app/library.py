@@ -46,7 +46,7 @@ class LibraryError(RuntimeError):
 
 class Library:
     def __init__(self, data_dir: Path | str, *, provider: str = "auto", threads: int = 0,
-                 profile: ModelProfile = MINILM) -> None:
+                 profile: ModelProfile = MINILM, chunk_tokens: int | None = None) -> None:
         self.data_dir = Path(data_dir).expanduser().absolute()
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -71,9 +71,13 @@ class Library:
                 store.set_meta("model_id", profile.model_id)
                 store.set_meta("dim", str(profile.dim))
                 store.set_meta("profile", profile.to_json())
-                store.set_meta("chunk_tokens", str(DEFAULT_CHUNK_TOKENS))
+                store.set_meta("chunk_tokens", str(chunk_tokens or DEFAULT_CHUNK_TOKENS))
                 store.set_meta("max_file_mb", str(DEFAULT_MAX_FILE_MB))
-        elif model_id != profile.model_id:
+        elif chunk_tokens and str(chunk_tokens) != store.get_meta("chunk_tokens"):
+            raise LibraryError(
+                f"this library was chunked at {store.get_meta('chunk_tokens')} tokens; a new "
+                f"chunk size needs a new library")
+        if model_id is not None and model_id != profile.model_id:
             raise LibraryError(
                 f"this library's vectors were made by {model_id}, not {profile.model_id}; "
                 "a library never mixes models")

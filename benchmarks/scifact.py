@@ -1,0 +1,90 @@
+"""SciFact through the real pipeline: index 5,183 abstracts with ``Library``, run the 300 test
+claims, print document nDCG@10 (a document scores by its best chunk).
+
+    python benchmarks/scifact.py [--chunk-tokens N] [--framing late|alone|blend:W]
+                                 [--context N] [--window N] [--limit-queries N]
+
+Reference: the bundled model embedding each abstract whole scored 0.647 (shared/data/README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from datasets import ndcg_at_10, scifact  # noqa: E402
+
+from desktop_app.embedding import MINILM  # noqa: E402
+from desktop_app.library import Library  # noqa: E402
+
+
+def profile_from_args(args: argparse.Namespace):
+    changes: dict[str, object] = {}
+    if args.framing == "alone":
+        changes["standalone_weight"] = 1.0
+    elif args.framing == "late":
+        changes["standalone_weight"] = 0.0
+    elif args.framing.startswith("blend:"):
+        changes["standalone_weight"] = float(args.framing.split(":", 1)[1])
+    if args.context is not None:
+        changes["context_tokens"] = args.context
+    if args.window is not None:
+        changes["window_tokens"] = args.window
+    return MINILM.with_framing(**changes) if changes else MINILM
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--chunk-tokens", type=int, default=None)
+    ap.add_argument("--framing", default="default")
+    ap.add_argument("--context", type=int, default=None)
+    ap.add_argument("--window", type=int, default=None)
+    ap.add_argument("--limit-queries", type=int, default=None)
+    ap.add_argument("--work-dir", type=Path, default=None,
+                    help="keep the corpus files and library here (default: a temp folder)")
+    args = ap.parse_args()
+    corpus, queries, qrels = scifact()
+    profile = profile_from_args(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.work_dir or Path(tmp)
+        docs = work / "corpus"
+        docs.mkdir(parents=True, exist_ok=True)
+        for doc_id, text in corpus.items():
+            target = docs / f"{doc_id}.txt"
+            if not target.exists():
+                target.write_text(text, encoding="utf-8")
+        started = time.perf_counter()
+        with Library(work / "library", profile=profile, chunk_tokens=args.chunk_tokens) as lib:
+            lib.add([docs])
+            summary = None
+            for event in lib.sync():
+                summary = event.summary or summary
+            index_s = time.perf_counter() - started
+            stats = lib.encoder.stats
+            qids = [q for q in queries if q in qrels][: args.limit_queries]
+            started = time.perf_counter()
+            results = lib.search_many([queries[q] for q in qids], k=100)
+            search_s = time.perf_counter() - started
+        scores = []
+        for qid, hits in zip(qids, results):
+            ranked: list[str] = []
+            for hit in hits:
+                doc = Path(hit.path).stem
+                if doc not in ranked:
+                    ranked.append(doc)
+            scores.append(ndcg_at_10(ranked, qrels[qid]))
+    print(f"framing={args.framing} chunk_tokens={args.chunk_tokens or 'default'} "
+          f"profile={profile.framing}")
+    print(f"indexed {summary.indexed} files, {summary.chunks} chunks in {index_s:.0f} s; "
+          f"tokens encoded {stats.tokens_encoded:,} (padded {stats.padded_tokens:,})")
+    print(f"queries {len(qids)}: {1000 * search_s / len(qids):.1f} ms/query (embed + search)")
+    print(f"SciFact nDCG@10 = {sum(scores) / len(scores):.4f}")
+
+
+if __name__ == "__main__":
+    main()

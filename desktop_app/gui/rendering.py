@@ -1,0 +1,169 @@
+"""What the preview shows, computed off the UI thread: a rendered PDF page or a text excerpt.
+
+Only QImage and QPainter-on-QImage are used here (both are safe outside the GUI thread); the
+preview pane turns the image into a pixmap on the UI thread.
+
+Finding a chunk on a PDF page: the chunk's text was extracted with MuPDF, normalised and
+dehyphenated, so searching the page for the exact string is brittle (line breaks, ligatures,
+hyphens). Instead the page's words and the chunk's words are aligned with difflib; the span
+from the first to the last well-matched word is the passage, highlighted line by line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymupdf
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QImage, QPainter
+
+from desktop_app.events import SearchResult
+from desktop_app.extract import ExtractionError, extract
+
+# Same treatment of ligatures and line-end hyphens as indexing, so the words line up.
+_WORD_FLAGS = ((pymupdf.TEXTFLAGS_WORDS & ~pymupdf.TEXT_PRESERVE_LIGATURES)
+               | pymupdf.TEXT_DEHYPHENATE)
+_NON_WORD = re.compile(r"\W+", re.UNICODE)
+#: Longest side of a rendered page, in device pixels: bounds memory on huge pages.
+MAX_RENDER_PIXELS = 6000
+#: Text previews show this many characters either side of the chunk (a 50 MB log stays light).
+TEXT_CONTEXT_CHARS = 200_000
+#: Below this many matching words in a row, a match is treated as a coincidence.
+MIN_RUN = 3
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    result: SearchResult
+    width_px: int  # device pixels available for the page
+    device_pixel_ratio: float
+    highlight: QColor
+
+
+@dataclass
+class PdfPreview:
+    result: SearchResult
+    image: QImage  # devicePixelRatio set: its logical size is the on-screen size
+    highlights: list[QRectF] = field(default_factory=list)  # logical pixels in the image
+    page_count: int = 0
+
+
+@dataclass
+class TextPreview:
+    result: SearchResult
+    text: str
+    start: int  # the chunk's span in ``text``; start == end when it could not be found
+    end: int
+    note: str = ""
+
+
+@dataclass
+class PreviewError:
+    result: SearchResult
+    message: str
+
+
+Preview = PdfPreview | TextPreview | PreviewError
+
+
+def build_preview(request: PreviewRequest) -> Preview:
+    """Render the page or load the text of ``request.result``; never raises for bad files."""
+    result = request.result
+    path = Path(result.path)
+    if not path.exists():
+        return PreviewError(result, "The file is no longer there. Rescan to update the library.")
+    try:
+        if result.page is not None:
+            return render_pdf_page(request)
+        return load_text(result)
+    except (RuntimeError, ValueError, OSError, ExtractionError) as exc:
+        return PreviewError(result, f"Cannot show this file: {exc}")
+
+
+def _norm(word: str) -> str:
+    return _NON_WORD.sub("", word.lower())
+
+
+def chunk_word_rects(page: pymupdf.Page, chunk_text: str) -> list[pymupdf.Rect]:
+    """One rectangle per line of the page that holds the chunk (page coordinates)."""
+    words = page.get_text("words", flags=_WORD_FLAGS, sort=False)
+    page_words = [_norm(w[4]) for w in words]
+    chunk_words = [w for w in (_norm(x) for x in chunk_text.split()) if w]
+    if not page_words or not chunk_words:
+        return []
+    matcher = difflib.SequenceMatcher(None, page_words, chunk_words, autojunk=False)
+    blocks = [b for b in matcher.get_matching_blocks() if b.size]
+    # Long runs fix the passage's ends; a short chunk may only have short runs.
+    solid = [b for b in blocks if b.size >= min(MIN_RUN, len(chunk_words))]
+    if not solid:
+        return []
+    first = solid[0].a
+    last = solid[-1].a + solid[-1].size - 1
+    lines: dict[tuple[int, int], pymupdf.Rect] = {}
+    for w in words[first:last + 1]:
+        key = (w[5], w[6])  # (block, line)
+        rect = pymupdf.Rect(w[:4])
+        lines[key] = lines[key] | rect if key in lines else rect
+    return list(lines.values())
+
+
+def render_pdf_page(request: PreviewRequest) -> Preview:
+    """The result's page as an image sized for the pane, with the chunk highlighted."""
+    result = request.result
+    with pymupdf.open(result.path) as doc:
+        if doc.needs_pass:
+            return PreviewError(result, "This document is encrypted.")
+        page_count = doc.page_count
+        if not 1 <= (result.page or 0) <= page_count:
+            return PreviewError(result, f"Page {result.page} is not in the document any more.")
+        page = doc.load_page(result.page - 1)
+        bounds = page.rect
+        zoom = max(0.25, request.width_px / max(1.0, bounds.width))
+        zoom = min(zoom, MAX_RENDER_PIXELS / max(bounds.width, bounds.height, 1.0))
+        rects = chunk_word_rects(page, result.text)
+        pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
+        # The conversion makes a QImage that owns its pixels (the pixmap is freed below) in
+        # the format QPainter draws on fastest.
+        image = QImage(pix.samples, pix.width, pix.height, pix.stride,
+                       QImage.Format.Format_RGB888).convertToFormat(QImage.Format.Format_RGB32)
+    dpr = max(1.0, request.device_pixel_ratio)
+    pad = 2.0 * zoom
+    device_rects = [QRectF(r.x0 * zoom - pad, r.y0 * zoom - pad,
+                           r.width * zoom + 2 * pad, r.height * zoom + 2 * pad) for r in rects]
+    if device_rects:
+        painter = QPainter(image)
+        # Multiply keeps the text legible under the mark on white paper.
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Multiply)
+        painter.setPen(request.highlight.darker(130))
+        fill = QColor(request.highlight)
+        fill.setAlpha(110)
+        painter.setBrush(fill)
+        for rect in device_rects:
+            painter.drawRoundedRect(rect, 2 * zoom, 2 * zoom)
+        painter.end()
+    image.setDevicePixelRatio(dpr)
+    logical = [QRectF(r.x() / dpr, r.y() / dpr, r.width() / dpr, r.height() / dpr)
+               for r in device_rects]
+    return PdfPreview(result, image, logical, page_count)
+
+
+def load_text(result: SearchResult) -> TextPreview:
+    """The text around the chunk, with the chunk's span in it."""
+    pages = extract(Path(result.path))
+    text = pages[0].text if pages else ""
+    start, end = result.char_start, result.char_end
+    note = ""
+    if text[start:end] != result.text:
+        # The file changed since it was indexed; the passage may still be there elsewhere.
+        found = text.find(result.text)
+        if found < 0:
+            note = "The file changed since it was indexed; rescan to update the library."
+            start = end = 0
+        else:
+            start, end = found, found + len(result.text)
+    lo = max(0, start - TEXT_CONTEXT_CHARS)
+    hi = min(len(text), end + TEXT_CONTEXT_CHARS)
+    return TextPreview(result, text[lo:hi], start - lo, end - lo, note)

@@ -1,0 +1,200 @@
+"""The results list: a Qt model over search results and the delegate that paints each row.
+
+One row per result: the file name (bold), its folder and page, a score bar, and a two-line
+snippet with the query's words highlighted. Colours come from the view's palette, so light
+and dark themes both work without a colour written here.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QTextDocument
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from desktop_app.events import SearchResult
+from desktop_app.gui.snippets import highlight_html, make_snippet, query_terms
+
+#: The SearchResult of a row.
+ResultRole = Qt.ItemDataRole.UserRole + 1
+#: The snippet of a row, as plain text.
+SnippetRole = Qt.ItemDataRole.UserRole + 2
+
+_AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class ResultsModel(QAbstractListModel):
+    """Search results of the latest query; DisplayRole of a row is the file's name."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._results: list[SearchResult] = []
+        self._snippets: list[str] = []
+        self.query = ""
+        self.terms: list[str] = []
+
+    def set_results(self, query: str, results: list[SearchResult]) -> None:
+        self.beginResetModel()
+        self.query = query
+        self.terms = query_terms(query)
+        self._results = list(results)
+        self._snippets = [make_snippet(r.text, self.terms) for r in self._results]
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_results("", [])
+
+    def result(self, row: int) -> SearchResult | None:
+        return self._results[row] if 0 <= row < len(self._results) else None
+
+    def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
+        return 0 if parent.isValid() else len(self._results)
+
+    def data(self, index: _AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._results):
+            return None
+        result = self._results[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return os.path.basename(result.path)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            where = f" — page {result.page}" if result.page is not None else ""
+            return f"{result.path}{where}\nrelevance {result.score:.2f}"
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{os.path.basename(result.path)}, {self._snippets[index.row()]}"
+        if role == ResultRole:
+            return result
+        if role == SnippetRole:
+            return self._snippets[index.row()]
+        return None
+
+
+class ResultDelegate(QStyledItemDelegate):
+    """Paints a result row: name and score bar, folder and page, highlighted snippet."""
+
+    PADDING = 8
+    BAR_WIDTH = 56
+    SNIPPET_LINES = 2
+
+    def __init__(self, model: ResultsModel, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._model = model
+
+    def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
+        name = QFont(option.font)
+        name.setBold(True)
+        detail = QFont(option.font)
+        detail.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.9))
+        return name, detail, QFont(option.font)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _AnyIndex) -> QSize:
+        name, detail, body = self._fonts(option)
+        height = (QFontMetrics(name).height() + QFontMetrics(detail).height()
+                  + self.SNIPPET_LINES * QFontMetrics(body).lineSpacing() + 3 * self.PADDING)
+        return QSize(320, height)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _AnyIndex) -> None:
+        result: SearchResult | None = index.data(ResultRole)
+        if result is None:
+            return super().paint(painter, option, index)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        widget = opt.widget
+        style = widget.style() if widget is not None else None
+        painter.save()
+        # The selection/hover background exactly as the platform style draws it.
+        if style is not None:
+            opt.text = ""
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        palette: QPalette = opt.palette
+        text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        text_color = palette.color(text_role)
+        dim_color = QColor(text_color)
+        dim_color.setAlphaF(0.68)
+
+        name_font, detail_font, body_font = self._fonts(opt)
+        rect = opt.rect.adjusted(self.PADDING, self.PADDING // 2 + 2,
+                                 -self.PADDING, -self.PADDING // 2)
+        name_metrics = QFontMetrics(name_font)
+        detail_metrics = QFontMetrics(detail_font)
+
+        # Line 1: file name, and the score bar at the right.
+        bar = QRect(rect.right() - self.BAR_WIDTH, rect.top() + name_metrics.height() // 2 - 3,
+                    self.BAR_WIDTH, 6)
+        name_rect = QRect(rect.left(), rect.top(), rect.width() - self.BAR_WIDTH - 10,
+                          name_metrics.height())
+        painter.setFont(name_font)
+        painter.setPen(text_color)
+        painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         name_metrics.elidedText(index.data(), Qt.TextElideMode.ElideMiddle,
+                                                 name_rect.width()))
+        self._paint_score(painter, bar, result.score, palette, selected)
+
+        # Line 2: folder (elided in the middle, where paths are least informative) and page.
+        top = rect.top() + name_metrics.height() + 2
+        page = f"  ·  page {result.page}" if result.page is not None else ""
+        page_width = detail_metrics.horizontalAdvance(page)
+        folder = detail_metrics.elidedText(os.path.dirname(result.path),
+                                           Qt.TextElideMode.ElideMiddle,
+                                           max(40, rect.width() - page_width))
+        painter.setFont(detail_font)
+        painter.setPen(dim_color)
+        painter.drawText(QRect(rect.left(), top, rect.width(), detail_metrics.height()),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         folder + page)
+
+        # Lines 3-4: the snippet, query words bold on a soft highlight.
+        top += detail_metrics.height() + self.PADDING // 2
+        body_metrics = QFontMetrics(body_font)
+        snippet_height = self.SNIPPET_LINES * body_metrics.lineSpacing() + 2
+        self._paint_snippet(painter, QRect(rect.left(), top, rect.width(), snippet_height),
+                            index.data(SnippetRole) or "", body_font, text_color, palette,
+                            selected)
+        painter.restore()
+
+    def _paint_score(self, painter: QPainter, bar: QRect, score: float, palette: QPalette,
+                     selected: bool) -> None:
+        # Cosine similarity of a good match with this model is 0.3-0.8; the bar shows it as is,
+        # clamped to [0, 1], so bars are comparable across queries.
+        fraction = min(1.0, max(0.0, score))
+        track = QColor(palette.color(QPalette.ColorRole.Text))
+        track.setAlphaF(0.15)
+        fill = palette.color(QPalette.ColorRole.HighlightedText if selected
+                             else QPalette.ColorRole.Highlight)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setBrush(track)
+        painter.drawRoundedRect(QRectF(bar), 3, 3)
+        if fraction > 0:
+            filled = QRectF(bar)
+            filled.setWidth(max(6.0, bar.width() * fraction))
+            painter.setBrush(fill)
+            painter.drawRoundedRect(filled, 3, 3)
+
+    def _paint_snippet(self, painter: QPainter, rect: QRect, snippet: str, font: QFont,
+                       text_color: QColor, palette: QPalette, selected: bool) -> None:
+        mark = QColor(palette.color(QPalette.ColorRole.Highlight))
+        mark.setAlphaF(0.30 if not selected else 0.0)
+        doc = QTextDocument()
+        doc.setDocumentMargin(0)
+        doc.setDefaultFont(font)
+        doc.setTextWidth(rect.width())
+        open_tag = (f'<b style="background-color: rgba({mark.red()},{mark.green()},'
+                    f'{mark.blue()},{mark.alphaF():.2f})">')
+        body = highlight_html(snippet, self._model.terms, open_tag, "</b>")
+        doc.setHtml(f'<div style="color: {text_color.name()}">{body}</div>')
+        painter.save()
+        painter.translate(rect.topLeft())
+        painter.setClipRect(QRect(0, 0, rect.width(), rect.height()))
+        doc.drawContents(painter, QRectF(0, 0, rect.width(), rect.height()))
+        painter.restore()

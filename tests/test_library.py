@@ -1,0 +1,247 @@
+"""The Library end to end: real files in temporary folders, the real bundled model."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from desktop_app.events import SyncControl
+from desktop_app.library import Library, LibraryError
+
+DOCS = {
+    "volcano.txt": "Volcanoes erupt when pressure from molten rock and gas builds beneath the "
+                   "crust. Lava flows, ash clouds and pyroclastic surges follow an eruption.",
+    "tax.md": "# Filing taxes\n\nIndividual income tax returns are due on the fifteenth of "
+              "April. Late filing incurs penalties and interest on the unpaid balance.",
+    "plants.txt": "Photosynthesis lets plants turn sunlight, water and carbon dioxide into "
+                  "glucose and oxygen inside their chloroplasts.",
+}
+
+
+def write_docs(folder: Path, docs: dict[str, str] = DOCS) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in docs.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def sync(lib: Library, control: SyncControl | None = None):
+    events = list(lib.sync(control))
+    return events, events[-1].summary
+
+
+def top_path(lib: Library, query: str) -> str:
+    return Path(lib.search(query, k=1)[0].path).name
+
+
+@pytest.fixture(scope="module")
+def pdf_library(tmp_path_factory, shared_data):
+    lib = Library(tmp_path_factory.mktemp("pdf-lib"))
+    lib.add([shared_data / "pdfs"])
+    events, summary = sync(lib)
+    yield lib, events, summary
+    lib.close()
+
+
+def test_indexing_the_shared_pdfs_finds_a_passage_from_a_paraphrase(pdf_library):
+    lib, _, summary = pdf_library
+    assert summary.indexed == 11 and summary.chunks > 100
+    [hit] = lib.search("Where can I fax my comments on the proposed airworthiness directive?",
+                       k=1)
+    assert Path(hit.path).name == "federal-register-2020-17221.pdf" and hit.page == 1
+    hits = lib.search("learning embeddings of whole scientific papers from which papers cite "
+                      "each other", k=3)
+    assert Path(hits[0].path).name == "acl-2020-main-207.pdf"
+    assert any("SPECTER" in h.text for h in hits)
+
+
+def test_each_tricky_pdf_gets_a_status_and_a_specific_reason(pdf_library):
+    lib, events, summary = pdf_library
+    outcomes = {Path(e.outcome.path).name: e.outcome for e in events if e.outcome}
+    assert outcomes["password-protected.pdf"].status == "skipped"
+    assert "encrypted" in outcomes["password-protected.pdf"].reason
+    assert "needs OCR" in outcomes["scanned-no-text-layer-rotated.pdf"].reason
+    assert outcomes["right-to-left-01.pdf"].status == "indexed"
+    assert outcomes["duplicate-chars.pdf"].status == "indexed"
+    problems = {Path(p).name: (s, r) for p, s, r in lib.status().problems}
+    assert problems["password-protected.pdf"] == ("skipped", "encrypted (password required)")
+    assert summary.skipped == 3 and summary.failed == 0
+
+
+def test_results_carry_page_and_offsets_into_that_pages_text(pdf_library, shared_data):
+    import pymupdf
+
+    from desktop_app.extract import extract
+
+    lib, _, _ = pdf_library
+    for hit in lib.search("firearm background checks by state", k=5):
+        pages = {p.number: p.text for p in extract(Path(hit.path))}
+        assert pages[hit.page][hit.char_start:hit.char_end] == hit.text
+        assert 1 <= hit.page <= pymupdf.open(hit.path).page_count
+
+
+def test_a_second_sync_of_an_unchanged_folder_embeds_nothing(tmp_path):
+    with Library(tmp_path / "data") as lib:
+        lib.add([write_docs(tmp_path / "docs")])
+        _, first = sync(lib)
+        tokens = lib.encoder.stats.tokens_encoded
+        _, second = sync(lib)
+        assert first.indexed == 3 and second.indexed == 0 and second.unchanged == 3
+        assert lib.encoder.stats.tokens_encoded == tokens
+
+
+def test_a_changed_file_is_re_embedded_and_a_deleted_one_leaves_the_results(tmp_path):
+    docs = write_docs(tmp_path / "docs")
+    with Library(tmp_path / "data") as lib:
+        lib.add([docs])
+        sync(lib)
+        assert top_path(lib, "when is my income tax return due") == "tax.md"
+        (docs / "tax.md").write_text("Migratory birds fly south in autumn to find food.")
+        (docs / "volcano.txt").unlink()
+        _, summary = sync(lib)
+        assert summary.indexed == 1 and summary.removed == 1
+        assert top_path(lib, "why do birds fly south for the winter") == "tax.md"
+        paths = {Path(h.path).name for h in lib.search("lava eruption", k=10)}
+        assert "volcano.txt" not in paths
+        assert lib.status().counts["indexed"] == 2
+
+
+def test_a_moved_or_copied_file_keeps_its_vectors_without_a_model_call(tmp_path, monkeypatch):
+    docs = write_docs(tmp_path / "docs")
+    with Library(tmp_path / "data") as lib:
+        lib.add([docs])
+        sync(lib)
+        (docs / "sub").mkdir()
+        os.replace(docs / "plants.txt", docs / "sub" / "renamed.txt")
+        shutil.copy(docs / "tax.md", docs / "tax-copy.md")
+
+        def no_model(*args, **kwargs):
+            raise AssertionError("the model was invoked")
+
+        monkeypatch.setattr(lib.encoder, "run", no_model)
+        _, summary = sync(lib)
+        assert summary.moved == 1 and summary.copied == 1 and summary.indexed == 0
+        monkeypatch.undo()
+        hits = lib.search("how plants make glucose from sunlight", k=1)
+        assert Path(hits[0].path).name == "renamed.txt"
+        assert lib.status().counts == {"indexed": 4, "skipped": 0, "failed": 0, "chunks": 4}
+
+
+def test_removing_a_folder_leaves_no_rows_and_a_removed_subfolder_stays_out(tmp_path):
+    docs = write_docs(tmp_path / "docs")
+    write_docs(docs / "old", {"notes.txt": "Minutes of the gardening club meeting."})
+    with Library(tmp_path / "data") as lib:
+        lib.add([docs])
+        sync(lib)
+        assert lib.remove(docs / "old") == 1
+        sync(lib)
+        assert all("old" not in Path(h.path).parts for h in lib.search("gardening club", k=10))
+        assert lib.remove(docs) == 3
+        assert lib.status().counts == {"indexed": 0, "skipped": 0, "failed": 0, "chunks": 0}
+        assert lib.search("volcano", k=5) == [] and lib.roots() == []
+        with pytest.raises(LibraryError, match="not in the library"):
+            lib.remove(tmp_path / "elsewhere")
+
+
+def test_bad_files_get_reasons_and_the_rest_of_the_folder_is_indexed(tmp_path):
+    docs = write_docs(tmp_path / "docs")
+    (docs / "empty.txt").write_text("")
+    (docs / "blob.txt").write_bytes(bytes(range(256)) * 64)
+    (docs / "fake.pdf").write_bytes(b"this is not a pdf at all")
+    (docs / "image.png").write_bytes(b"\x89PNG")  # unsupported: ignored, not a problem
+    (docs / ".hidden.txt").write_text("secret")
+    with Library(tmp_path / "data") as lib:
+        lib.add([docs])
+        _, summary = sync(lib)
+        problems = {Path(p).name: (s, r) for p, s, r in lib.status().problems}
+    assert summary.indexed == 3
+    assert problems["empty.txt"] == ("skipped", "empty file")
+    assert problems["blob.txt"][0] == "skipped" and "binary" in problems["blob.txt"][1]
+    assert problems["fake.pdf"][0] == "failed" and "malformed" in problems["fake.pdf"][1]
+    assert "image.png" not in problems and ".hidden.txt" not in problems
+
+
+def test_a_file_that_changes_while_being_read_is_retried_next_time(tmp_path, monkeypatch):
+    import desktop_app.syncing as syncing
+
+    docs = write_docs(tmp_path / "docs")
+    real_extract = syncing.extract
+
+    def extract_while_writing(path):
+        pages = real_extract(path)
+        if path.name == "volcano.txt":
+            path.write_text(DOCS["volcano.txt"] + " Magma chambers refill over centuries.")
+        return pages
+
+    with Library(tmp_path / "data") as lib:
+        lib.add([docs])
+        monkeypatch.setattr(syncing, "extract", extract_while_writing)
+        _, summary = sync(lib)
+        assert summary.failed == 1 and summary.indexed == 2
+        [(path, status, reason)] = lib.status().problems
+        assert path.endswith("volcano.txt") and "changed while being read" in reason
+        monkeypatch.undo()
+        _, summary = sync(lib)
+        assert summary.indexed == 1 and lib.status().problems == ()
+
+
+def test_an_unreadable_folder_is_reported_and_its_indexed_files_are_kept(tmp_path, monkeypatch):
+    import desktop_app.scanning as scanning
+
+    docs = write_docs(tmp_path / "docs")
+    write_docs(docs / "private", {"diary.txt": "Dear diary, today I climbed a mountain."})
+    with Library(tmp_path / "data") as lib:
+        lib.add([docs])
+        sync(lib)
+        real_walk = os.walk
+
+        def walk_without_permission(top, onerror=None, **kw):
+            for folder, dirs, names in real_walk(top, onerror=onerror, **kw):
+                if folder.endswith("private"):
+                    onerror(PermissionError(13, "Permission denied", folder))
+                    dirs[:] = []
+                    continue
+                yield folder, dirs, names
+
+        monkeypatch.setattr(scanning.os, "walk", walk_without_permission)
+        _, summary = sync(lib)
+        assert summary.removed == 0 and summary.unreadable[0][1] == "Permission denied"
+        assert top_path(lib, "climbing a mountain") == "diary.txt"
+
+
+def test_cancel_stops_between_batches_and_the_next_sync_finishes(tmp_path):
+    docs = write_docs(tmp_path / "docs", {f"doc{i}.txt": f"Document number {i} about "
+                                          f"topic {i}. " * 120 for i in range(30)})
+    with Library(tmp_path / "data") as lib:
+        lib.add([docs])
+        control = SyncControl()
+        events = []
+        for event in lib.sync(control):
+            events.append(event)
+            if event.outcome:
+                control.cancel()
+        assert events[-1].phase == "cancelled" and events[-1].summary.cancelled
+        done = lib.status().counts["indexed"]
+        assert 0 < done < 30
+        _, summary = sync(lib)
+        assert summary.indexed == 30 - done and lib.status().counts["indexed"] == 30
+
+
+def test_a_second_writer_on_the_same_folder_gets_a_clear_message(tmp_path):
+    docs = write_docs(tmp_path / "docs")
+    with Library(tmp_path / "data") as first:
+        first.add([docs])
+        second = Library(tmp_path / "data")
+        with pytest.raises(LibraryError, match="another desktop-app process"):
+            second.add([docs])
+        second.close()
+
+
+def test_an_unusable_data_folder_is_refused_with_a_reason(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(LibraryError, match="cannot create the data folder"):
+        Library(blocker / "data")
