@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from datasets import covidqa  # noqa: E402
-from scifact import profile_from_args  # noqa: E402
+from datasets import covidqa
+from scifact import profile_from_args
 
-from desktop_app.extract import extract  # noqa: E402
-from desktop_app.library import Library  # noqa: E402
+from desktop_app.extract import extract
+from desktop_app.library import Library
 
 
 def main() -> None:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from datasets import ndcg_at_10, scifact  # noqa: E402
+from datasets import ndcg_at_10, scifact
 
-from desktop_app.embedding import MINILM  # noqa: E402
-from desktop_app.library import Library  # noqa: E402
+from desktop_app.embedding import MINILM
+from desktop_app.library import Library
 
 
 def profile_from_args(args: argparse.Namespace):

@@ -82,11 +82,8 @@ def split_tokens(text: str, tok: Tokenized, max_tokens: int) -> list[tuple[int, 
         lo, hi = i + max_tokens // 2, i + max_tokens
         window = scores[lo: hi + 1]
         best = int(window.max())
-        if best > 0:
-            # the latest position with the best score keeps chunks near the budget
-            j = lo + int(np.flatnonzero(window == best)[-1])
-        else:
-            j = hi
+        # the latest position with the best score keeps chunks near the budget
+        j = lo + int(np.flatnonzero(window == best)[-1]) if best > 0 else hi
         ranges.append((i, j))
         i = j
     return ranges

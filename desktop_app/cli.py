@@ -7,7 +7,6 @@ progress to stderr (only on a terminal), and ``--json`` output is JSON and nothi
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from desktop_app.events import SearchResult, SyncProgress, SyncSummary
-from desktop_app.library import Library, LibraryError
+from desktop_app.library import Library, LibraryError, NotInLibraryError
 
 
 class UsageError(ValueError):
@@ -73,6 +73,9 @@ def summary_line(s: SyncSummary) -> str:
 
 
 def index(data_dir: Path, paths: list[Path], *, provider: str = "auto", threads: int = 0) -> int:
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"{', '.join(missing)}: no such file or folder")
     with _open(data_dir, provider=provider, threads=threads) as lib:
         if paths:
             lib.add(paths)
@@ -180,7 +183,12 @@ def status(data_dir: Path, *, as_json: bool) -> int:
 
 
 def remove(data_dir: Path, path: Path) -> int:
+    if not (data_dir / "library.sqlite3").exists():
+        raise LibraryError(f"no library in {data_dir} yet: nothing to remove")
     with _open(data_dir) as lib:
-        n = lib.remove(path)
+        try:
+            n = lib.remove(path)
+        except NotInLibraryError as exc:
+            raise UsageError(str(exc)) from exc
     print(f"removed {path} ({n} files) from the library")
     return 0

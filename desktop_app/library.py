@@ -8,6 +8,7 @@ folder, so a second process on the same folder gets a clear message instead of c
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -42,6 +43,10 @@ DEFAULT_MAX_FILE_MB = 256
 
 class LibraryError(RuntimeError):
     """The data folder cannot be used; the message says why and what to do."""
+
+
+class NotInLibraryError(LibraryError):
+    """A path given to ``remove`` is neither a library folder nor below one."""
 
 
 class Library:
@@ -148,10 +153,8 @@ class Library:
                 log.exception("could not save the vector graph")
         with self._stores_lock:
             for store in self._stores:
-                try:
+                with contextlib.suppress(Exception):
                     store.close()
-                except Exception:
-                    pass
             self._stores.clear()
         self._local = threading.local()
         self._lock.release()
@@ -199,7 +202,7 @@ class Library:
         if still_covered:
             store.add_excluded(target)
         if not records and not removed_root and not still_covered:
-            raise LibraryError(f"{path} is not in the library")
+            raise NotInLibraryError(f"{path} is not in the library")
         self.graph.remove(store.chunk_ids_of(r.id for r in records))
         store.delete_files(r.id for r in records)
         self.save_graph()

@@ -80,7 +80,7 @@ def scan(roots: Iterable[str], excluded: Iterable[str] = ()) -> ScanResult:
             consider(root)
             continue
 
-        def on_error(exc: OSError) -> None:
+        def on_error(exc: OSError, root: str = root) -> None:
             result.unreadable.append((exc.filename or root, exc.strerror or str(exc)))
 
         for folder, dirs, names in os.walk(root, onerror=on_error):

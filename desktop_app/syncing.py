@@ -9,6 +9,7 @@ pause/cancel are honoured between model batches.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -121,10 +122,9 @@ class Syncer:
         for st in todo:
             if st.size > lib.max_file_bytes:
                 continue
-            try:
+            # an unreadable file is reported with its reason when it is prepared
+            with contextlib.suppress(OSError):
                 hashes[st.path] = file_sha256(st.path)
-            except OSError:
-                pass  # reported with a reason when the file is prepared
             if time.perf_counter() - last_report > 0.5:
                 last_report = time.perf_counter()
                 yield SyncProgress(phase="scanning", files_total=self.files_total,

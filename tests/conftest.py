@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # A test never touches the user's real library.
 os.environ.pop("DESKTOP_APP_DATA_DIR", None)
 
-import pytest  # noqa: E402
+import pytest
 
 SHARED_DATA = Path(os.environ.get("DESKTOP_APP_SHARED_DATA",
                                   Path(__file__).resolve().parents[2] / "shared" / "data"))

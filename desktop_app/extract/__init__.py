@@ -15,7 +15,6 @@ The contract every family keeps:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 SkipOrFail = Literal["skipped", "failed"]
@@ -36,6 +35,7 @@ class ExtractionError(Exception):
         self.reason = reason
 
 
-from desktop_app.extract.registry import SUPPORTED_SUFFIXES, extract, is_supported
+# Last: the registry needs Page and ExtractionError defined above.
+from desktop_app.extract.registry import SUPPORTED_SUFFIXES, extract, is_supported  # noqa: E402
 
 __all__ = ["SUPPORTED_SUFFIXES", "ExtractionError", "Page", "extract", "is_supported"]

@@ -1,0 +1,36 @@
+"""Package boundaries: the core never imports Qt, and the CLI stays light to start."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "desktop_app"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_nothing_outside_the_gui_package_imports_qt():
+    offenders = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+                 if "gui" not in p.relative_to(PACKAGE).parts
+                 and _imports(p) & {"PySide6", "shiboken6", "PyQt5", "PyQt6"}]
+    assert offenders == []
+
+
+def test_the_headless_front_end_runs_without_loading_qt():
+    code = ("import sys, desktop_app.cli, desktop_app.library, desktop_app.commands; "
+            "print(any(m.startswith('PySide6') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"
