@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _add_data_dir(p)
 
+    p = sub.add_parser("watch", help="keep the library in step with its folders until "
+                                     "interrupted (Ctrl+C)")
+    p.add_argument("--quiet-seconds", type=float, default=0.5,
+                   help="wait this long after the last change before indexing (debounce)")
+    _add_data_dir(p)
+
     p = sub.add_parser("remove", help="drop a folder or file and its vectors from the library")
     p.add_argument("path", type=Path)
     _add_data_dir(p)
@@ -61,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"index", "search", "status", "remove"}
+    commands = {"index", "search", "status", "remove", "watch"}
     if not any(a in commands for a in argv[:1]) and not any(a in ("-h", "--help", "--version")
                                                            for a in argv):
         from desktop_app.gui.launch import main as gui_main
@@ -90,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd.status(data_dir, as_json=args.json)
         if args.command == "remove":
             return cmd.remove(data_dir, args.path)
+        if args.command == "watch":
+            return cmd.watch(data_dir, quiet_seconds=args.quiet_seconds)
     except cmd.UsageError as exc:
         print(f"desktop-app: {exc}", file=sys.stderr)
         return EXIT_USAGE

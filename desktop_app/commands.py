@@ -72,6 +72,60 @@ def summary_line(s: SyncSummary) -> str:
             f"in {s.seconds:.1f} s{rate}")
 
 
+def _run_sync(lib: Library, only=None, *, verbose: bool = False) -> SyncSummary | None:
+    """Drain one sync, printing problems (and, if verbose, every change) as they happen."""
+    bar = ProgressBar()
+    summary = None
+    try:
+        for event in lib.sync(only=only):
+            bar.update(event)
+            o = event.outcome
+            if o and (o.status in ("skipped", "failed") or verbose):
+                bar.close()
+                detail = f": {o.reason}" if o.reason else ""
+                print(f"  {o.status}: {o.path}{detail}", flush=True)
+            if event.summary:
+                summary = event.summary
+    finally:
+        bar.close()
+    if summary:
+        for path, reason in summary.unreadable:
+            print(f"  unreadable: {path}: {reason}")
+        for root in summary.missing_roots:
+            print(f"  missing: {root} (not found; its files were removed from results)")
+    return summary
+
+
+def watch(data_dir: Path, *, quiet_seconds: float = 0.5) -> int:
+    from desktop_app.watching import FULL_RESCAN, FolderWatcher
+
+    with _open(data_dir) as lib:
+        if not lib.roots():
+            raise UsageError("the library has no folders yet: desktop-app index FOLDER…")
+        # Changes made while nothing was watching are found by a full rescan first.
+        summary = _run_sync(lib, verbose=True)
+        if summary:
+            print(summary_line(summary), flush=True)
+        watcher = FolderWatcher(lib.roots(), quiet_seconds=quiet_seconds).start()
+        if watcher.degraded:
+            print(f"note: {watcher.degraded}", file=sys.stderr, flush=True)
+        print(f"watching {len(lib.roots())} folder(s); Ctrl+C to stop", flush=True)
+        try:
+            while True:
+                batch = watcher.wait(timeout=1.0)
+                if batch is None:
+                    continue
+                summary = _run_sync(lib, None if batch == FULL_RESCAN else batch, verbose=True)
+                if summary and (summary.indexed or summary.removed or summary.moved
+                                or summary.copied or summary.failed or summary.skipped):
+                    print(summary_line(summary), flush=True)
+        except KeyboardInterrupt:
+            print("stopped watching", flush=True)
+        finally:
+            watcher.stop()
+    return 0
+
+
 def index(data_dir: Path, paths: list[Path], *, provider: str = "auto", threads: int = 0) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
@@ -81,26 +135,8 @@ def index(data_dir: Path, paths: list[Path], *, provider: str = "auto", threads:
             lib.add(paths)
         elif not lib.roots():
             raise UsageError("the library has no folders yet: desktop-app index FOLDER…")
-        bar = ProgressBar()
-        summary = None
-        problems: list[str] = []
-        try:
-            for event in lib.sync():
-                bar.update(event)
-                o = event.outcome
-                if o and o.status in ("skipped", "failed"):
-                    problems.append(f"  {o.status}: {o.path}: {o.reason}")
-                if event.summary:
-                    summary = event.summary
-        finally:
-            bar.close()
-        for line in problems:
-            print(line)
+        summary = _run_sync(lib)
         if summary:
-            for path, reason in summary.unreadable:
-                print(f"  unreadable: {path}: {reason}")
-            for root in summary.missing_roots:
-                print(f"  missing: {root} (not found; its files were removed from results)")
             print(summary_line(summary))
         for note in lib.notes:
             print(f"note: {note}", file=sys.stderr)

@@ -209,11 +209,16 @@ class Library:
         return len(records)
 
     # -- indexing ------------------------------------------------------------------------
-    def sync(self, control: SyncControl | None = None) -> Iterator[SyncProgress]:
-        """Bring the library up to date with its folders; yields progress as it goes."""
+    def sync(self, control: SyncControl | None = None,
+             only: Iterable[str | os.PathLike[str]] | None = None) -> Iterator[SyncProgress]:
+        """Bring the library up to date with its folders; yields progress as it goes.
+
+        ``only``: just these changed files or folders (what a file watcher reported); what
+        is known below them and no longer exists leaves the library.
+        """
         self._require_write_lock()
         syncer = Syncer(self, control or SyncControl())
-        yield from syncer.run()
+        yield from syncer.run(None if only is None else [normalise(p) for p in only])
 
     # -- searching -----------------------------------------------------------------------
     def search(self, query: str, k: int = 10) -> list[SearchResult]:

@@ -35,6 +35,13 @@ class ScanResult:
     #: roots that do not exist any more
     missing_roots: list[str] = field(default_factory=list)
     ignored: int = 0  # files of unsupported types or excluded by rule
+    #: the paths whose whole subtree this scan looked at: what is known below them and was
+    #: not found is gone (a full scan's scopes are the roots)
+    scopes: list[str] = field(default_factory=list)
+    full: bool = True
+
+    def in_scope(self, path: str) -> bool:
+        return _under(path, self.scopes)
 
     def is_shadowed(self, path: str) -> bool:
         """True when ``path`` lies below a folder we could not read this time."""
@@ -54,10 +61,42 @@ def _under(path: str, folders: Iterable[str]) -> bool:
     return any(path == f or path.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
 
 
-def scan(roots: Iterable[str], excluded: Iterable[str] = ()) -> ScanResult:
-    """Find every candidate file below the roots (a root may also be a single file)."""
+def _excluded_below(root: str, path: str) -> bool:
+    """True when a folder or file name between ``root`` and ``path`` is excluded by rule."""
+    parts = Path(os.path.relpath(path, root)).parts
+    return any(is_excluded_name(part, is_dir=i < len(parts) - 1 or os.path.isdir(path))
+               for i, part in enumerate(parts) if part not in (".", ""))
+
+
+def narrow(roots: Iterable[str], paths: Iterable[str]) -> list[str]:
+    """The changed paths that lie in the library (inside a root, not under an excluded name)."""
+    roots = list(roots)
+    out = set()
+    for path in paths:
+        for root in roots:
+            if path == root:
+                out.add(path)
+            elif path.startswith(root.rstrip(os.sep) + os.sep) and not _excluded_below(root, path):
+                out.add(path)
+    # a path below another one in the set is covered by it
+    ordered = sorted(out)
+    return [p for p in ordered if not _under(p, [q for q in ordered if q != p])]
+
+
+def scan(roots: Iterable[str], excluded: Iterable[str] = (),
+         only: Iterable[str] | None = None) -> ScanResult:
+    """Find every candidate file below the roots (a root may also be a single file).
+
+    With ``only``, look just at those paths (files or folders that changed, from a file
+    watcher); the result's scopes then say which parts of the library were looked at.
+    """
     result = ScanResult()
     excluded = list(excluded)
+    roots = list(roots)
+    if only is not None:
+        result.full = False
+        roots = narrow(roots, only)
+    result.scopes = list(roots)
 
     def consider(path: str) -> None:
         if _under(path, excluded) or not is_supported(Path(path)):
@@ -74,7 +113,8 @@ def scan(roots: Iterable[str], excluded: Iterable[str] = ()) -> ScanResult:
 
     for root in roots:
         if not os.path.exists(root):
-            result.missing_roots.append(root)
+            if result.full:
+                result.missing_roots.append(root)
             continue
         if os.path.isfile(root):
             consider(root)

@@ -14,7 +14,7 @@ import hashlib
 import os
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -100,13 +100,15 @@ class Syncer:
         return self._progress(outcome=outcome, current=outcome.path)
 
     # -- the run -------------------------------------------------------------------------
-    def run(self) -> Iterator[SyncProgress]:
+    def run(self, only: Iterable[str] | None = None) -> Iterator[SyncProgress]:
         lib, store = self.lib, self.lib.store
         yield SyncProgress(phase="scanning")
-        found = scan(store.roots(), store.excluded())
+        found = scan(store.roots(), store.excluded(), only)
         known = store.files()
+        # A full scan also drops what is no longer below any root (a removed folder).
         gone = [rec for path, rec in known.items()
-                if path not in found.files and not found.is_shadowed(path)]
+                if path not in found.files and not found.is_shadowed(path)
+                and (found.in_scope(path) or found.full)]
         todo: list[FileStat] = []
         for path, st in found.files.items():
             rec = known.get(path)
@@ -154,15 +156,14 @@ class Syncer:
             else:
                 embed.append(st)
 
+        missing = found.missing_roots
         for rec in gone:
             lib.graph.remove(store.chunk_ids_of([rec.id]))
             store.delete_files([rec.id])
-            yield self._finish(FileOutcome(rec.path, "removed"))
-        for root in found.missing_roots:
-            for rec in store.files_under(root):
-                lib.graph.remove(store.chunk_ids_of([rec.id]))
-                store.delete_files([rec.id])
-                yield self._finish(FileOutcome(rec.path, "removed", "folder not found"))
+            vanished_root = any(rec.path == m or rec.path.startswith(m.rstrip(os.sep) + os.sep)
+                                for m in missing)
+            yield self._finish(FileOutcome(rec.path, "removed",
+                                           "folder not found" if vanished_root else None))
 
         # Copies: the same content is already indexed under another path.
         fresh: list[FileStat] = []

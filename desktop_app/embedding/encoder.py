@@ -64,7 +64,8 @@ class Encoder:
         self.suffix = [self._token_id(t) for t in profile.suffix_tokens]
         self.separator = (self._token_id(profile.separator_token)
                           if profile.separator_token else None)
-        self.stats = EncoderStats()
+        self.stats = EncoderStats()  # documents (indexing)
+        self.query_stats = EncoderStats()
 
     def _token_id(self, token: str) -> int:
         tid = self.tokenizer.token_to_id(token)
@@ -83,7 +84,8 @@ class Encoder:
         return out
 
     # -- running the model --------------------------------------------------------------
-    def run(self, sequences: Sequence[np.ndarray]) -> list[np.ndarray]:
+    def run(self, sequences: Sequence[np.ndarray],
+            stats: EncoderStats | None = None) -> list[np.ndarray]:
         """Run equal-or-similar-length sequences as one padded batch; hidden states per row."""
         width = max(len(s) for s in sequences)
         ids = np.zeros((len(sequences), width), dtype=np.int64)
@@ -96,20 +98,22 @@ class Encoder:
             feeds["token_type_ids"] = np.zeros_like(ids)
         started = time.perf_counter()
         hidden = self.session.run([self.output_name], feeds)[0]
-        self.stats.seconds_in_model += time.perf_counter() - started
-        self.stats.windows += len(sequences)
-        self.stats.tokens_encoded += int(mask.sum())
-        self.stats.padded_tokens += ids.size
+        stats = self.stats if stats is None else stats
+        stats.seconds_in_model += time.perf_counter() - started
+        stats.windows += len(sequences)
+        stats.tokens_encoded += int(mask.sum())
+        stats.padded_tokens += ids.size
         return [hidden[row, : len(seq)] for row, seq in enumerate(sequences)]
 
-    def _pool_windows(self, windows: list[Window], out: list[np.ndarray]) -> Iterator[int]:
+    def _pool_windows(self, windows: list[Window], out: list[np.ndarray],
+                      stats: EncoderStats | None = None) -> Iterator[int]:
         """Run windows in token-bounded batches; write each chunk's mean-pooled vector.
 
         Yields the number of chunks pooled after each model call.
         """
         lengths = [len(w.ids) for w in windows]
         for batch in token_bounded_batches(lengths, self.batch_tokens):
-            states = self.run([windows[i].ids for i in batch])
+            states = self.run([windows[i].ids for i in batch], stats)
             pooled = 0
             for i, hidden in zip(batch, states):
                 for (doc, chunk), start, end in windows[i].spans:
@@ -177,7 +181,7 @@ class Encoder:
             if a == b:  # an empty query (only whitespace): pool over the special tokens
                 a, b = 0, len(w.ids)
             windows.append(Window(w.ids, (((q, 0), a, b),)))
-        for _ in self._pool_windows(windows, out):
+        for _ in self._pool_windows(windows, out, self.query_stats):
             pass
         return np.stack([_normalise(v)[0] for v in out]) if out else np.zeros((0, self.profile.dim))
 
