@@ -17,7 +17,9 @@ from desktop_app.library import Library
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
 
-WORDS = ["amber", "basalt", "cobalt", "dune", "ember", "fjord", "glacier", "harbor", "iris", "jasper", "kelp", "lagoon", "meadow", "nectar", "orchid", "prairie", "quartz", "reef", "savanna", "tundra", "umber", "valley", "willow", "xenon", "yarrow", "zephyr"]
+WORDS = ("amber", "basalt", "cobalt", "dune", "ember", "fjord", "glacier", "harbor", "iris",
+         "jasper", "kelp", "lagoon", "meadow", "nectar", "orchid", "prairie", "quartz", "reef",
+         "savanna", "tundra", "umber", "valley", "willow", "xenon", "yarrow", "zephyr")
 FILES = 48
 
 
