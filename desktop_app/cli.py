@@ -53,6 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _add_data_dir(p)
 
+    p = sub.add_parser("settings", help="show or change what the library leaves out")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="leave out files or folders matching GLOB (a name like '*.log' or a "
+                        "path below a library folder like 'drafts/*'); repeatable")
+    p.add_argument("--include", action="append", default=[], metavar="GLOB",
+                   help="drop a pattern added with --exclude; repeatable")
+    p.add_argument("--max-file-mb", type=int, default=None,
+                   help="skip files larger than this many megabytes")
+    _add_data_dir(p)
+
     p = sub.add_parser("watch", help="keep the library in step with its folders until "
                                      "interrupted (Ctrl+C)")
     p.add_argument("--quiet-seconds", type=float, default=0.5,
@@ -67,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"index", "search", "status", "remove", "watch"}
+    commands = {"index", "search", "status", "remove", "watch", "settings"}
     if not any(a in commands for a in argv[:1]) and not any(a in ("-h", "--help", "--version")
                                                            for a in argv):
         from desktop_app.gui.launch import main as gui_main
@@ -96,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd.status(data_dir, as_json=args.json)
         if args.command == "remove":
             return cmd.remove(data_dir, args.path)
+        if args.command == "settings":
+            return cmd.settings(data_dir, exclude=args.exclude, include=args.include,
+                                max_file_mb=args.max_file_mb)
         if args.command == "watch":
             return cmd.watch(data_dir, quiet_seconds=args.quiet_seconds)
     except cmd.UsageError as exc:

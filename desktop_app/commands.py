@@ -211,10 +211,30 @@ def status(data_dir: Path, *, as_json: bool) -> int:
     print(f"files:    {c['indexed']} indexed, {c['skipped']} skipped, {c['failed']} failed")
     print(f"chunks:   {c['chunks']} (chunk size {st.chunk_tokens} tokens)")
     print(f"on disk:  {_size(st.bytes_on_disk)}")
+    if st.ignored:
+        left_out = ", ".join(f"{n} {reason}" for reason, n in st.ignored)
+        print(f"left out: {left_out}")
+    if st.exclude_patterns:
+        print(f"patterns: {', '.join(st.exclude_patterns)}")
     if st.problems:
         print("problems:")
         for path, status_, reason in st.problems:
             print(f"  {status_}: {path}: {reason}")
+    return 0
+
+
+def settings(data_dir: Path, *, exclude: list[str], include: list[str],
+             max_file_mb: int | None) -> int:
+    with _open(data_dir) as lib:
+        if exclude or include:
+            patterns = (set(lib.exclude_patterns) | set(exclude)) - set(include)
+            lib.set_exclude_patterns(patterns)
+        if max_file_mb is not None:
+            lib.set_max_file_mb(max_file_mb)
+        print(f"exclusion patterns: {', '.join(lib.exclude_patterns) or '(none)'}")
+        print(f"size limit:         {lib.max_file_bytes >> 20} MB")
+        if exclude or include or max_file_mb is not None:
+            print("run 'desktop-app index' to apply the changes")
     return 0
 
 

@@ -38,6 +38,7 @@ class SyncSummary:
     unreadable: tuple[tuple[str, str], ...] = ()
     missing_roots: tuple[str, ...] = ()
     cancelled: bool = False
+    ignored: tuple[tuple[str, int], ...] = ()  # files left out by rule: (reason, count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,9 @@ class LibraryStatus:
     bytes_on_disk: int
     vectors_in_graph: int
     notes: tuple[str, ...] = ()
+    ignored: tuple[tuple[str, int], ...] = ()  # at the last full scan: (reason, count)
+    exclude_patterns: tuple[str, ...] = ()
+    max_file_mb: int = 0
 
     def to_json(self) -> dict:
         return {
@@ -95,6 +99,9 @@ class LibraryStatus:
             "chunk_tokens": self.chunk_tokens,
             "bytes_on_disk": self.bytes_on_disk,
             "vectors_in_graph": self.vectors_in_graph,
+            "ignored": dict(self.ignored),
+            "exclude_patterns": list(self.exclude_patterns),
+            "max_file_mb": self.max_file_mb,
             "notes": list(self.notes),
         }
 

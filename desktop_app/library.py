@@ -9,6 +9,7 @@ folder, so a second process on the same folder gets a clear message instead of c
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import threading
@@ -88,6 +89,7 @@ class Library:
                 "a library never mixes models")
         self.chunk_tokens = int(store.get_meta("chunk_tokens") or DEFAULT_CHUNK_TOKENS)
         self.max_file_bytes = int(store.get_meta("max_file_mb") or DEFAULT_MAX_FILE_MB) << 20
+        self.exclude_patterns: list[str] = json.loads(store.get_meta("exclude_patterns") or "[]")
         self.graph = self._open_graph()
 
     # -- plumbing ------------------------------------------------------------------------
@@ -208,6 +210,28 @@ class Library:
         self.save_graph()
         return len(records)
 
+    # -- settings that shape what is indexed ---------------------------------------------
+    def set_exclude_patterns(self, patterns: Iterable[str]) -> None:
+        """Glob patterns for files and folders to leave out ("*.log", "drafts/*"); the next
+        sync drops what they match and indexes what they no longer match."""
+        self._require_write_lock()
+        cleaned = sorted({p.strip() for p in patterns if p.strip()})
+        with self.store.db:
+            self.store.set_meta("exclude_patterns", json.dumps(cleaned))
+        self.exclude_patterns = cleaned
+
+    def set_max_file_mb(self, megabytes: int) -> None:
+        """Files larger than this are skipped with a reason (checked at the next sync)."""
+        if megabytes < 1:
+            raise LibraryError("the size limit must be at least 1 MB")
+        self._require_write_lock()
+        with self.store.db:
+            self.store.set_meta("max_file_mb", str(int(megabytes)))
+            # files skipped as too large are looked at again under the new limit
+            self.store.db.execute("UPDATE files SET mtime_ns = -1 WHERE status = 'skipped' "
+                                  "AND reason LIKE 'too large%'")
+        self.max_file_bytes = int(megabytes) << 20
+
     # -- indexing ------------------------------------------------------------------------
     def sync(self, control: SyncControl | None = None,
              only: Iterable[str | os.PathLike[str]] | None = None) -> Iterator[SyncProgress]:
@@ -258,7 +282,10 @@ class Library:
             problems=tuple(store.problems()), model=self.profile.model_id, dim=self.profile.dim,
             provider=self._encoder.provider if self._encoder else None,
             chunk_tokens=self.chunk_tokens, bytes_on_disk=size,
-            vectors_in_graph=len(self.graph), notes=tuple(self.notes))
+            vectors_in_graph=len(self.graph), notes=tuple(self.notes),
+            ignored=tuple(sorted(store.ignored_counts().items())),
+            exclude_patterns=tuple(self.exclude_patterns),
+            max_file_mb=self.max_file_bytes >> 20)
 
 
 __all__ = [

@@ -26,7 +26,7 @@ from desktop_app.chunking import Chunk, chunk_pages
 from desktop_app.events import FileOutcome, SyncControl, SyncProgress, SyncSummary
 from desktop_app.extract import ExtractionError, extract
 from desktop_app.index.store import NewChunk
-from desktop_app.scanning import FileStat, scan
+from desktop_app.scanning import FileStat, Rules, scan
 
 if TYPE_CHECKING:
     from desktop_app.library import Library
@@ -103,7 +103,10 @@ class Syncer:
     def run(self, only: Iterable[str] | None = None) -> Iterator[SyncProgress]:
         lib, store = self.lib, self.lib.store
         yield SyncProgress(phase="scanning")
-        found = scan(store.roots(), store.excluded(), only)
+        rules = Rules(removed=tuple(store.excluded()), patterns=tuple(lib.exclude_patterns))
+        found = scan(store.roots(), rules, only)
+        if found.full:
+            store.set_ignored_counts(dict(found.ignored))
         known = store.files()
         # A full scan also drops what is no longer below any root (a removed folder).
         gone = [rec for path, rec in known.items()
@@ -202,7 +205,8 @@ class Syncer:
             pages=c["pages"], tokens=self.lib.encoder.stats.tokens_encoded - self.tokens_at_start
             if self.lib._encoder else 0,
             seconds=time.perf_counter() - self.started, unreadable=tuple(found.unreadable),
-            missing_roots=tuple(found.missing_roots), cancelled=cancelled)
+            missing_roots=tuple(found.missing_roots), cancelled=cancelled,
+            ignored=tuple(sorted(found.ignored.items())))
 
     # -- extraction (helper thread) ------------------------------------------------------
     def _prepare(self, st: FileStat, digest: str | None) -> Prepared:

@@ -245,3 +245,28 @@ def test_an_unusable_data_folder_is_refused_with_a_reason(tmp_path):
     blocker.write_text("x")
     with pytest.raises(LibraryError, match="cannot create the data folder"):
         Library(blocker / "data")
+
+
+def test_user_patterns_and_the_size_limit_leave_files_out_with_reasons(tmp_path):
+    docs = write_docs(tmp_path / "docs")
+    write_docs(docs / "drafts", {"idea.txt": "An unfinished idea about kites."})
+    (docs / "server.log").write_text("ERROR disk full on volume seven\n" * 20)
+    (docs / "node_modules").mkdir()
+    (docs / "node_modules" / "readme.md").write_text("package docs")
+    with Library(tmp_path / "data") as lib:
+        lib.add([docs])
+        sync(lib)
+        assert lib.status().counts["indexed"] == 5
+        lib.set_exclude_patterns(["*.log", "drafts/*"])
+        _, summary = sync(lib)
+        assert summary.removed == 2 and lib.status().counts["indexed"] == 3
+        assert dict(lib.status().ignored)["matches your exclusion patterns"] == 2
+        lib.set_max_file_mb(1)
+        (docs / "big.txt").write_text("large file " * 120_000)
+        sync(lib)
+        problems = {Path(p).name: r for p, _, r in lib.status().problems}
+        assert problems["big.txt"].startswith("too large (1 MB; limit 1 MB)")
+        lib.set_exclude_patterns([])
+        lib.set_max_file_mb(10)
+        _, summary = sync(lib)
+        assert summary.indexed == 3 and lib.status().counts["indexed"] == 6

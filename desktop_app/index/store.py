@@ -7,6 +7,7 @@ so a crash leaves each file either fully indexed or not at all.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -128,6 +129,14 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def ignored_counts(self) -> dict[str, int]:
+        raw = self.get_meta("ignored")
+        return json.loads(raw) if raw else {}
+
+    def set_ignored_counts(self, counts: dict[str, int]) -> None:
+        with self.db:
+            self.set_meta("ignored", json.dumps(counts, sort_keys=True))
 
     def generation(self) -> int:
         return int(self.get_meta("generation") or 0)
