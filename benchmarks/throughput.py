@@ -144,20 +144,20 @@ class Probe:
         return make
 
     def _recording_run(self, original: Callable) -> Callable:
-        def run(encoder: Encoder, sequences):
+        def run(encoder: Encoder, sequences, *args, **kwargs):
             self.batches.append(list(sequences))
             started = time.perf_counter()
             try:
-                return original(encoder, sequences)
+                return original(encoder, sequences, *args, **kwargs)
             finally:
                 self.seconds["encoder_run"] += time.perf_counter() - started
         return run
 
     def _measured_prepare(self, original: Callable) -> Callable:
-        def prepare(syncer, st, digest):
+        def prepare(syncer, *args, **kwargs):
             cpu = time.thread_time()
             started = time.perf_counter()
-            prepared = original(syncer, st, digest)
+            prepared = original(syncer, *args, **kwargs)
             self.seconds["prepare"] += time.perf_counter() - started
             self.helper_cpu += time.thread_time() - cpu
             if prepared.status == "indexed":
@@ -222,15 +222,18 @@ def index_corpus(lib: Library, files: list[str], probe: Probe) -> dict:
     }
 
 
-def time_bare(encoder: Encoder, batches: list[list[np.ndarray]], repeats: int) -> list[float]:
-    """Seconds to push the recorded batches through ``Encoder.run``, once per repeat."""
-    times = []
+def time_bare(encoder: Encoder, batches: list[list[np.ndarray]],
+              repeats: int) -> tuple[list[float], list[float]]:
+    """Wall and process-CPU seconds to push the recorded batches through ``Encoder.run``."""
+    walls, cpus = [], []
     for _ in range(repeats):
+        cpu = time.process_time()
         started = time.perf_counter()
         for batch in batches:
             encoder.run(batch)
-        times.append(time.perf_counter() - started)
-    return times
+        walls.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
+    return walls, cpus
 
 
 def breakdown(probe: Probe, run: dict) -> list[tuple[str, float]]:
@@ -298,6 +301,8 @@ def print_table(r: dict) -> None:
     in_model = r["tokens"] / r["seconds_in_model"] if r["seconds_in_model"] else 0.0
     per_indexed = f"{r['tokens']:,} / {r['chunk_tokens']:,}"
     load = r["load_average"]
+    cpu_pair = (f"process CPU {statistics.median(r['bare_process_cpu']):.1f} s bare, "
+                f"{r['process_cpu']:.1f} s pipeline")
     rows = [
         ("corpus", ", ".join(r["corpus"])),
         ("files indexed", f"{r['files']:,} (skipped {r['skipped']}, failed {r['failed']})"),
@@ -311,6 +316,7 @@ def print_table(r: dict) -> None:
         ("bare model tokens/s", f"{r['bare_tokens_per_s']:,.0f}  (median of {bare_runs} s)"),
         ("ratio pipeline/bare", f"{r['ratio']:.2f}  (target >= {TARGET_RATIO})"),
         ("model time in pipeline", f"{r['seconds_in_model']:.1f} s, {in_model:,.0f} tokens/s"),
+        ("CPU-time ratio bare/pipeline", f"{r['cpu_ratio']:.2f}  ({cpu_pair})"),
         ("padding overhead", f"{r['padding_overhead']:.3f} padded/real"),
         ("tokens encoded / indexed", f"{r['tokens_per_indexed_token']:.3f}  ({per_indexed})"),
         ("load average (1 min)", f"{load[0]:.2f} before, {load[1]:.2f} after"),
@@ -375,9 +381,12 @@ def main(argv: list[str] | None = None) -> int:
             run = index_corpus(lib, files, probe)
             print(f"replaying {len(probe.batches)} model batches x {args.repeats} ...",
                   file=sys.stderr)
-            bare = time_bare(lib.encoder, probe.batches, args.repeats)
+            bare, bare_cpu = time_bare(lib.encoder, probe.batches, args.repeats)
             result = report([str(r) for r in roots], run, bare, breakdown(probe, run),
                             args.threads)
+            result["bare_process_cpu"] = bare_cpu
+            # CPU seconds are less disturbed than wall seconds by other busy processes.
+            result["cpu_ratio"] = statistics.median(bare_cpu) / run["process_cpu"]
             result["model_batches"] = len(probe.batches)
             result["limit_files"] = args.limit_files
             result["provider"] = lib.encoder.provider

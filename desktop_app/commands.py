@@ -198,12 +198,16 @@ def status(data_dir: Path, *, as_json: bool) -> int:
     if not (data_dir / "library.sqlite3").exists():
         raise LibraryError(f"no library in {data_dir} yet: run 'desktop-app index FOLDER' first")
     with _open(data_dir) as lib:
+        lib.encoder  # noqa: B018 - loads the model, so the active provider is known
         st = lib.status()
     if as_json:
         print(json.dumps(st.to_json(), ensure_ascii=False, indent=1))
         return 0
     print(f"library:  {st.data_dir}")
-    print(f"model:    {st.model} ({st.dim} dims)")
+    print(f"model:    {st.model} ({st.dim} dims) on {st.provider}; folder {st.model_dir}")
+    print(f"vectors:  {st.vector_format}, {st.stored_dims} dims")
+    for note in st.notes:
+        print(f"note:     {note}")
     print("folders:")
     for root in st.roots or ("(none)",):
         print(f"  {root}")

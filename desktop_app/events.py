@@ -87,6 +87,9 @@ class LibraryStatus:
     ignored: tuple[tuple[str, int], ...] = ()  # at the last full scan: (reason, count)
     exclude_patterns: tuple[str, ...] = ()
     max_file_mb: int = 0
+    model_dir: str = ""
+    vector_format: str = "int8"
+    stored_dims: int = 0
 
     def to_json(self) -> dict:
         return {
@@ -95,7 +98,9 @@ class LibraryStatus:
             "files": {k: self.counts.get(k, 0) for k in ("indexed", "skipped", "failed")},
             "chunks": self.counts.get("chunks", 0),
             "problems": [{"path": p, "status": s, "reason": r} for p, s, r in self.problems],
-            "model": {"id": self.model, "dim": self.dim, "provider": self.provider},
+            "model": {"id": self.model, "dim": self.dim, "provider": self.provider,
+                      "folder": self.model_dir},
+            "vectors": {"format": self.vector_format, "dims": self.stored_dims},
             "chunk_tokens": self.chunk_tokens,
             "bytes_on_disk": self.bytes_on_disk,
             "vectors_in_graph": self.vectors_in_graph,

@@ -29,6 +29,7 @@ from desktop_app.events import (
     SyncProgress,
 )
 from desktop_app.index import Store, StoreError, VectorIndex
+from desktop_app.index.codec import VectorCodec
 from desktop_app.paths import normalise
 from desktop_app.syncing import Syncer
 
@@ -51,8 +52,17 @@ class NotInLibraryError(LibraryError):
 
 
 class Library:
+    """One library in one data folder.
+
+    A new library is made with the model ``profile`` (and its ``model_dir``; None means the
+    bundled default), ``chunk_tokens``, and a vector ``vector_format`` ("int8" or "binary")
+    and ``dims`` (Matryoshka truncation); an existing one keeps what it was made with.
+    """
+
     def __init__(self, data_dir: Path | str, *, provider: str = "auto", threads: int = 0,
-                 profile: ModelProfile = MINILM, chunk_tokens: int | None = None) -> None:
+                 profile: ModelProfile | None = None, model_dir: Path | None = None,
+                 chunk_tokens: int | None = None, vector_format: str | None = None,
+                 dims: int | None = None, models_root: Path | None = None) -> None:
         self.data_dir = Path(data_dir).expanduser().absolute()
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -60,7 +70,7 @@ class Library:
             raise LibraryError(f"cannot create the data folder {self.data_dir}: {exc}") from exc
         if not os.access(self.data_dir, os.W_OK):
             raise LibraryError(f"the data folder {self.data_dir} is not writable")
-        self.profile = profile
+        self.models_root = models_root or self.data_dir / "models"
         self.provider_preference = provider
         self.threads = threads
         self._local = threading.local()
@@ -70,27 +80,54 @@ class Library:
         self._encoder_lock = threading.Lock()
         self._lock = DataFolderLock(self.data_dir / ".lock")
         self.notes: list[str] = []
+        # Held by searches and by the model switch's swap, so no search runs on a closed
+        # connection or a half-replaced graph.
+        self._swap_lock = threading.RLock()
         store = self.store
-        model_id = store.get_meta("model_id")
-        if model_id is None:
+        if store.get_meta("model_id") is None:
+            profile = profile or MINILM
+            fmt = vector_format or "int8"
+            try:
+                VectorCodec(fmt, dims or profile.dim, profile.output)
+            except ValueError as exc:
+                raise LibraryError(str(exc)) from exc
+            if dims and (dims > profile.dim or (dims < profile.dim and not profile.matryoshka
+                                                and profile is not MINILM)):
+                raise LibraryError(f"{profile.model_id} cannot be truncated to {dims} dims")
             with store.db:
                 store.set_meta("model_id", profile.model_id)
                 store.set_meta("dim", str(profile.dim))
                 store.set_meta("profile", profile.to_json())
+                store.set_meta("model_dir", str(model_dir) if model_dir else "")
+                store.set_meta("vector_format", fmt)
+                store.set_meta("dims", str(dims or profile.dim))
                 store.set_meta("chunk_tokens", str(chunk_tokens or DEFAULT_CHUNK_TOKENS))
                 store.set_meta("max_file_mb", str(DEFAULT_MAX_FILE_MB))
-        elif chunk_tokens and str(chunk_tokens) != store.get_meta("chunk_tokens"):
-            raise LibraryError(
-                f"this library was chunked at {store.get_meta('chunk_tokens')} tokens; a new "
-                f"chunk size needs a new library")
-        if model_id is not None and model_id != profile.model_id:
-            raise LibraryError(
-                f"this library's vectors were made by {model_id}, not {profile.model_id}; "
-                "a library never mixes models")
+        else:
+            stored_id = store.get_meta("model_id")
+            if profile is not None and profile.model_id != stored_id:
+                raise LibraryError(
+                    f"this library's vectors were made by {stored_id}, not {profile.model_id};"
+                    " a library never mixes models (switch models with 'desktop-app model "
+                    "use')")
+            if chunk_tokens and str(chunk_tokens) != store.get_meta("chunk_tokens"):
+                raise LibraryError(
+                    f"this library was chunked at {store.get_meta('chunk_tokens')} tokens; a "
+                    "new chunk size needs a new library")
+        self._load_settings()
+        self.graph = self._open_graph()
+
+    def _load_settings(self) -> None:
+        store = self.store
+        self.profile = ModelProfile.from_json(store.get_meta("profile") or MINILM.to_json())
+        model_dir = store.get_meta("model_dir") or ""
+        self.model_dir: Path | None = Path(model_dir) if model_dir else None
+        self.codec = VectorCodec(store.get_meta("vector_format") or "int8",
+                                 int(store.get_meta("dims") or self.profile.dim),
+                                 self.profile.output)
         self.chunk_tokens = int(store.get_meta("chunk_tokens") or DEFAULT_CHUNK_TOKENS)
         self.max_file_bytes = int(store.get_meta("max_file_mb") or DEFAULT_MAX_FILE_MB) << 20
         self.exclude_patterns: list[str] = json.loads(store.get_meta("exclude_patterns") or "[]")
-        self.graph = self._open_graph()
 
     # -- plumbing ------------------------------------------------------------------------
     @property
@@ -112,7 +149,10 @@ class Library:
         """The model, loaded on first use (unpacking the bundled model the first time)."""
         with self._encoder_lock:
             if self._encoder is None:
-                model_dir = bundled_model_dir(self.data_dir / "models")
+                model_dir = self.model_dir or bundled_model_dir(self.models_root)
+                if not (model_dir / "tokenizer.json").exists():
+                    raise LibraryError(f"the model folder {model_dir} of this library is gone; "
+                                       "put it back or switch models")
                 self._encoder = Encoder(model_dir, self.profile,
                                         provider=self.provider_preference, threads=self.threads)
                 if self._encoder.provider_warning:
@@ -122,7 +162,7 @@ class Library:
     def _open_graph(self) -> VectorIndex:
         """Load the saved graph and reconcile it with the database (never re-embeds)."""
         path = self.data_dir / GRAPH_NAME
-        graph, stamp = VectorIndex.load(path, self.profile.dim)
+        graph, stamp = VectorIndex.load(path, self.codec.dims)
         store = self.store
         if stamp is not None and stamp == store.generation():
             return graph
@@ -130,8 +170,8 @@ class Library:
         in_graph = graph.labels()
         graph.remove(in_graph - in_db)
         missing = in_db - in_graph
-        for labels, vectors in store.vectors(missing, self.profile.dim):
-            graph.add(labels, vectors.astype(np.float32))
+        for labels, rows in store.vectors(missing, self.codec.bytes_per_vector):
+            graph.add(labels, self.codec.decode(rows))
         if missing or in_graph - in_db:
             log.info("reconciled vector graph: +%d -%d", len(missing), len(in_graph - in_db))
         if self._lock.try_acquire():
@@ -254,10 +294,17 @@ class Library:
         vectors = self.encoder.embed_queries(queries)
         return [self.search_vector(v, k) for v in vectors]
 
+    def chunk_vector(self, chunk_id: int) -> np.ndarray | None:
+        """A stored chunk's vector, as the graph compares it ("more like this")."""
+        row = self.store.db.execute("SELECT vector FROM chunks WHERE id = ?",
+                                    (chunk_id,)).fetchone()
+        return None if row is None else self.codec.decode(self.codec.from_bytes([row[0]]))[0]
+
     def search_vector(self, vector: np.ndarray, k: int = 10) -> list[SearchResult]:
         # Ask for a few more than k: a chunk deleted since the graph was read is skipped.
-        labels, scores = self.graph.search(vector, k + 8)
-        rows = self.store.chunk_rows(int(x) for x in labels)
+        with self._swap_lock:
+            labels, scores = self.graph.search(self.codec.query(vector), k + 8)
+            rows = self.store.chunk_rows(int(x) for x in labels)
         results = []
         for label, score in zip(labels, scores):
             row = rows.get(int(label))
@@ -280,6 +327,8 @@ class Library:
         return LibraryStatus(
             data_dir=str(self.data_dir), roots=tuple(store.roots()), counts=store.counts(),
             problems=tuple(store.problems()), model=self.profile.model_id, dim=self.profile.dim,
+            model_dir=str(self.model_dir) if self.model_dir else "(bundled)",
+            vector_format=self.codec.format, stored_dims=self.codec.dims,
             provider=self._encoder.provider if self._encoder else None,
             chunk_tokens=self.chunk_tokens, bytes_on_disk=size,
             vectors_in_graph=len(self.graph), notes=tuple(self.notes),

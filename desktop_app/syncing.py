@@ -179,8 +179,9 @@ class Syncer:
                     st.path, size=st.size, mtime_ns=st.mtime_ns, sha256=digest,
                     status="indexed", reason=None, pages=source.pages, chunks=chunks)
                 lib.graph.remove(replaced)
-                lib.graph.add(np.asarray(new_ids), np.stack([c.vector for c in chunks])
-                              .astype(np.float32) if chunks else np.zeros((0, lib.profile.dim)))
+                if chunks:
+                    lib.graph.add(np.asarray(new_ids),
+                                  lib.codec.decode(np.stack([c.vector for c in chunks])))
                 yield self._finish(FileOutcome(st.path, "copied", f"same content as {source.path}",
                                                chunks=len(chunks), pages=source.pages))
             else:
@@ -303,14 +304,14 @@ class Syncer:
                 return  # nothing of this group was committed; it is redone next time
         for prepared, vecs in zip(group, vectors):
             st = prepared.stat
-            quantized = lib.encoder.quantize(vecs)
+            stored = lib.codec.encode(vecs)
             rows = [NewChunk(c.page, c.char_start, c.char_end, c.text, q)
-                    for c, q in zip(prepared.chunks, quantized)]
+                    for c, q in zip(prepared.chunks, stored)]
             new_ids, replaced = lib.store.record_file(
                 st.path, size=st.size, mtime_ns=st.mtime_ns, sha256=prepared.sha256,
                 status="indexed", reason=None, pages=prepared.pages, chunks=rows)
             lib.graph.remove(replaced)
-            lib.graph.add(np.asarray(new_ids, dtype=np.int64), quantized.astype(np.float32))
+            lib.graph.add(np.asarray(new_ids, dtype=np.int64), lib.codec.decode(stored))
             self.counts["chunks"] += len(rows)
             self.counts["pages"] += prepared.pages
             yield self._finish(FileOutcome(st.path, "indexed", None, chunks=len(rows),

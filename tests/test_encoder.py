@@ -6,7 +6,8 @@ import json
 
 import numpy as np
 
-from desktop_app.embedding import MINILM, Encoder, quantize_int8
+from desktop_app.embedding import MINILM, Encoder
+from desktop_app.index.codec import VectorCodec
 from desktop_app.embedding.bundled import MODEL_SHA256, sha256_of
 
 
@@ -56,11 +57,25 @@ def test_late_chunking_gives_a_chunk_its_files_context(model_dir):
     assert np.allclose(v_alone[1], alone.embed_documents([[chunks[1]]])[0][0], atol=1e-4)
 
 
-def test_int8_storage_preserves_cosine(encoder):
+def test_int8_storage_preserves_cosine_and_binary_keeps_the_sign(encoder):
     docs = [[t.ids for t in encoder.tokenize([f"sentence number {i} about topic {i % 7}"
                                                for i in range(50)])]]
     v = encoder.embed_documents(docs)[0]
-    q = quantize_int8(v).astype(np.float32)
-    q /= np.linalg.norm(q, axis=1, keepdims=True)
-    assert q.dtype == np.float32 and quantize_int8(v).dtype == np.int8
-    assert float(np.min(np.sum(q * v, axis=1))) > 0.999
+    int8 = VectorCodec("int8", 384)
+    stored = int8.encode(v)
+    assert stored.shape == (50, 384) and int8.bytes_per_vector == 384
+    back = int8.decode(stored)
+    back /= np.linalg.norm(back, axis=1, keepdims=True)
+    assert float(np.min(np.sum(back * v, axis=1))) > 0.999
+    binary = VectorCodec("binary", 384)
+    packed = binary.encode(v)
+    assert packed.shape == (50, 48)
+    assert np.array_equal(binary.decode(packed) > 0, v > 0)
+
+
+def test_tanh_output_is_stored_as_the_model_card_says_and_truncation_renormalises():
+    x = np.array([[0.5, -0.25, 1.0, -1.0, 0.0, 0.1, -0.9, 0.3, 0.7, -0.7]], np.float32)
+    codec = VectorCodec("int8", 8, "tanh_int8")
+    assert codec.encode(x).view(np.int8).tolist() == [[64, -32, 127, -127, 0, 13, -114, 38]]
+    q = codec.query(x[0])
+    assert q.shape == (8,) and abs(float(np.linalg.norm(q)) - 1) < 1e-6

@@ -1,6 +1,6 @@
 """Model folder → tokenizer + ONNX session; late chunking; query embedding; quantization."""
 
-from desktop_app.embedding.encoder import Encoder, Tokenized, quantize_int8
+from desktop_app.embedding.encoder import Encoder, Tokenized
 from desktop_app.embedding.profile import MINILM, Framing, ModelProfile, profile_from_folder
 
 __all__ = [
@@ -10,5 +10,4 @@ __all__ = [
            "ModelProfile",
            "Tokenized",
            "profile_from_folder",
-           "quantize_int8",
 ]

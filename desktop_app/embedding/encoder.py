@@ -144,7 +144,7 @@ class Encoder:
                     windows.append(Window(w.ids, tuple(((doc, c), a, b) for c, a, b in w.spans)))
             yield from self._pool_windows(windows, late)
             if w_alone <= 0.0:
-                return [_normalise(v) for v in late]
+                return [self._finish(v) for v in late]
         alone: list[np.ndarray] = [np.zeros((len(d), dim), np.float32) for d in documents]
         solo: list[Window] = []
         for doc, chunks in enumerate(documents):
@@ -153,8 +153,9 @@ class Encoder:
                 solo.append(Window(w.ids, tuple(((doc, c), a, b) for c, a, b in w.spans)))
         yield from self._pool_windows(solo, alone)
         if w_alone >= 1.0:
-            return [_normalise(v) for v in alone]
-        return [_normalise((1 - w_alone) * _normalise(a) + w_alone * _normalise(b))
+            return [self._finish(v) for v in alone]
+        return [_normalise((1 - w_alone) * _normalise(self._finish(a))
+                           + w_alone * _normalise(self._finish(b)))
                 for a, b in zip(late, alone)]
 
     def embed_documents(self, documents: Sequence[Sequence[np.ndarray]]) -> list[np.ndarray]:
@@ -183,23 +184,20 @@ class Encoder:
             windows.append(Window(w.ids, (((q, 0), a, b),)))
         for _ in self._pool_windows(windows, out, self.query_stats):
             pass
-        return np.stack([_normalise(v)[0] for v in out]) if out else np.zeros((0, self.profile.dim))
+        if not out:
+            return np.zeros((0, self.profile.dim), np.float32)
+        return np.stack([_normalise(self._finish(v))[0] for v in out])
 
-    # -- output quantization ------------------------------------------------------------
-    def quantize(self, vectors: np.ndarray) -> np.ndarray:
-        """float32 [n, dim] → int8 [n, dim] as stored (1 byte per dimension)."""
+    # -- output --------------------------------------------------------------------------
+    def _finish(self, pooled: np.ndarray) -> np.ndarray:
+        """Pooled hidden states → the model's output vectors (before storage encoding).
+
+        "float" models: L2-normalised. "tanh_int8" models (pplx): tanh(x), whose
+        round(127·x) is the int8 the model card specifies.
+        """
         if self.profile.output == "tanh_int8":
-            return np.round(127.0 * np.tanh(vectors)).astype(np.int8)
-        return quantize_int8(vectors)
-
-
-def quantize_int8(vectors: np.ndarray) -> np.ndarray:
-    """Scale each vector so its largest component is ±127 and round: cosine is preserved up to
-    rounding (measured: cosine to the float vector ≥ 0.999 for MiniLM)."""
-    vectors = np.atleast_2d(vectors).astype(np.float32)
-    peak = np.abs(vectors).max(axis=1, keepdims=True)
-    peak[peak == 0] = 1.0
-    return np.round(vectors / peak * 127.0).astype(np.int8)
+            return np.tanh(pooled).astype(np.float32)
+        return _normalise(pooled)
 
 
 def _normalise(v: np.ndarray) -> np.ndarray:

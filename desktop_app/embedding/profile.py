@@ -20,11 +20,16 @@ from typing import Literal
 Output = Literal["float", "tanh_int8"]
 
 
+class ModelFolderError(ValueError):
+    """A model folder is missing something; the message lists exactly what."""
+
+
 @dataclass(frozen=True)
 class Framing:
     """How chunks of one file become model windows.
 
-    window_tokens: total tokens per window, special tokens included.
+    window_tokens: total tokens per window, special tokens included (bounds memory: the
+        attention of one window grows with its square).
     context_tokens: tokens of neighbouring text a chunk's window carries on each side when
         the file does not fit in one window.
     standalone_weight: weight of the chunk's stand-alone vector in the stored vector
@@ -47,9 +52,20 @@ class ModelProfile:
     output: Output = "float"
     framing: Framing = field(default_factory=Framing)
     onnx_file: str = "onnx/model.onnx"
+    pooling: str = "mean"
+    #: Matryoshka-trained: the first n dimensions are a usable vector on their own.
+    matryoshka: bool = False
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelProfile:
+        data = json.loads(text)
+        data["framing"] = Framing(**data["framing"])
+        for key in ("prefix_tokens", "suffix_tokens"):
+            data[key] = tuple(data[key])
+        return cls(**data)
 
     def with_framing(self, **changes: object) -> ModelProfile:
         return replace(self, framing=replace(self.framing, **changes))
@@ -70,37 +86,80 @@ MINILM = ModelProfile(
     framing=Framing(window_tokens=512, context_tokens=64, standalone_weight=1.0),
 )
 
+#: pplx-embed-context-v1, as its model card frames it: a whole file in one sequence, chunks
+#: joined by <|endoftext|>, no prefix or suffix, mean pooling over each chunk's tokens,
+#: int8 output round(127·tanh(x)). The window (8,192 tokens by default, the model takes 32K)
+#: is a memory setting: longer files are cut in windows of whole chunks with context.
+_PPLX_FRAMING = Framing(window_tokens=8192, context_tokens=512, standalone_weight=0.0)
+PPLX_06B = ModelProfile(
+    model_id="perplexity-ai/pplx-embed-context-v1-0.6b", dim=1024, max_positions=32768,
+    prefix_tokens=(), separator_token="<|endoftext|>", suffix_tokens=(), output="tanh_int8",
+    framing=_PPLX_FRAMING, matryoshka=True)
+PPLX_4B = replace(PPLX_06B, model_id="perplexity-ai/pplx-embed-context-v1-4b", dim=2560)
 
-def profile_from_folder(folder: Path) -> ModelProfile:
-    """Read a Hugging Face style model folder into a profile (BERT-family models for now)."""
-    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+BUILT_IN: dict[str, ModelProfile] = {p.model_id: p for p in (MINILM, PPLX_06B, PPLX_4B)}
+#: short names users type
+ALIASES = {"minilm": MINILM.model_id, "default": MINILM.model_id,
+           "pplx-0.6b": PPLX_06B.model_id, "pplx-4b": PPLX_4B.model_id}
+
+
+def resolve_name(name: str) -> str:
+    return ALIASES.get(name.lower(), name)
+
+
+def pick_onnx(folder: Path) -> Path | None:
+    """The ONNX file to run: a quantized variant when there are several."""
     onnx_dir = folder / "onnx"
     candidates = sorted(onnx_dir.glob("model*.onnx")) if onnx_dir.is_dir() else []
     if not candidates:
-        raise FileNotFoundError(f"{folder}: no onnx/model*.onnx")
-    quantized = [c for c in candidates if any(q in c.stem for q in ("int8", "quant", "uint8"))]
-    onnx_file = (quantized or candidates)[0].relative_to(folder).as_posix()
-    model_type = config.get("model_type", "")
-    if model_type.startswith("qwen"):
-        return ModelProfile(
-            model_id=config.get("_name_or_path") or folder.name,
-            dim=int(config["hidden_size"]),
-            max_positions=int(config.get("max_position_embeddings", 32768)),
-            prefix_tokens=(),
-            separator_token="<|endoftext|>",
-            suffix_tokens=(),
-            output="tanh_int8",
-            framing=Framing(window_tokens=8192, context_tokens=256, standalone_weight=0.0),
-            onnx_file=onnx_file,
-        )
-    return ModelProfile(
-        model_id=folder.name,
-        dim=int(config["hidden_size"]),
-        max_positions=int(config.get("max_position_embeddings", 512)),
-        prefix_tokens=("[CLS]",),
-        separator_token="[SEP]",
-        suffix_tokens=("[SEP]",),
-        output="float",
-        framing=Framing(window_tokens=min(512, int(config.get("max_position_embeddings", 512)))),
-        onnx_file=onnx_file,
-    )
+        return None
+    quantized = [c for c in candidates
+                 if any(q in c.stem for q in ("int8", "quant", "uint8", "q8"))]
+    return (quantized or candidates)[0]
+
+
+def missing_files(folder: Path) -> list[str]:
+    """What a model folder lacks, in words; empty when it is usable."""
+    if not folder.is_dir():
+        return [f"{folder} is not a folder"]
+    missing = []
+    for name in ("config.json", "tokenizer.json"):
+        if not (folder / name).is_file():
+            missing.append(name)
+    if pick_onnx(folder) is None:
+        missing.append("onnx/model*.onnx (an ONNX export of the model)")
+    return missing
+
+
+def profile_from_folder(folder: Path, model_id: str | None = None) -> ModelProfile:
+    """Read a Hugging Face style model folder into a profile."""
+    missing = missing_files(folder)
+    if missing:
+        raise ModelFolderError(f"{folder} is not a usable model folder; missing: "
+                               + ", ".join(missing))
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        tokenizer = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelFolderError(f"{folder}: cannot read config.json/tokenizer.json: {exc}") \
+            from exc
+    onnx_file = pick_onnx(folder).relative_to(folder).as_posix()  # type: ignore[union-attr]
+    model_id = model_id or config.get("_name_or_path") or folder.name
+    vocab_tokens = {t.get("content") for t in tokenizer.get("added_tokens", [])}
+    model_type = str(config.get("model_type", ""))
+    if model_id in BUILT_IN and BUILT_IN[model_id] is not MINILM:
+        base = BUILT_IN[model_id]
+    elif model_type.startswith("qwen") or "<|endoftext|>" in vocab_tokens:
+        base = replace(PPLX_06B, model_id=model_id)
+    elif "[CLS]" in vocab_tokens or model_type in ("bert", "roberta", "xlm-roberta"):
+        base = replace(MINILM, model_id=model_id, framing=replace(
+            MINILM.framing, window_tokens=min(512, int(config.get("max_position_embeddings",
+                                                                  512)))))
+    else:
+        raise ModelFolderError(
+            f"{folder}: unknown model family '{model_type}'; supported: BERT-style "
+            "([CLS]/[SEP]) and Qwen-style (<|endoftext|>) models")
+    dim = int(config.get("hidden_size") or base.dim)
+    positions = int(config.get("max_position_embeddings") or base.max_positions)
+    framing = replace(base.framing, window_tokens=min(base.framing.window_tokens, positions))
+    return replace(base, dim=dim, max_positions=positions, onnx_file=onnx_file, framing=framing)

@@ -15,20 +15,20 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pymupdf
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from desktop_app.events import SearchResult
 from desktop_app.extract import ExtractionError, extract
 
-# Same treatment of ligatures and line-end hyphens as indexing, so the words line up.
-_WORD_FLAGS = ((pymupdf.TEXTFLAGS_WORDS & ~pymupdf.TEXT_PRESERVE_LIGATURES)
-               | pymupdf.TEXT_DEHYPHENATE)
+if TYPE_CHECKING:
+    import pymupdf
+
 _NON_WORD = re.compile(r"\W+", re.UNICODE)
-#: Longest side of a rendered page, in device pixels: bounds memory on huge pages.
-MAX_RENDER_PIXELS = 6000
+#: Most device pixels in a rendered page (64 MB as RGB32): bounds memory at high zoom.
+MAX_RENDER_PIXELS = 16_000_000
 #: Text previews show this many characters either side of the chunk (a 50 MB log stays light).
 TEXT_CONTEXT_CHARS = 200_000
 #: Below this many matching words in a row, a match is treated as a coincidence.
@@ -38,9 +38,13 @@ MIN_RUN = 3
 @dataclass(frozen=True)
 class PreviewRequest:
     result: SearchResult
-    width_px: int  # device pixels available for the page
+    width_px: int  # device pixels across the pane: "fit width" renders the page this wide
     device_pixel_ratio: float
     highlight: QColor
+    #: Times "fit width"; None: fit width, or closer if the passage would be too small to read.
+    zoom: float | None = None
+    #: With ``zoom=None``, the smallest readable height of a line of the passage (logical px).
+    readable_line_px: float = 11.0
 
 
 @dataclass
@@ -49,6 +53,7 @@ class PdfPreview:
     image: QImage  # devicePixelRatio set: its logical size is the on-screen size
     highlights: list[QRectF] = field(default_factory=list)  # logical pixels in the image
     page_count: int = 0
+    zoom: float = 1.0  # times "fit width", as rendered
 
 
 @dataclass
@@ -87,9 +92,21 @@ def _norm(word: str) -> str:
     return _NON_WORD.sub("", word.lower())
 
 
+def _mupdf():
+    # Imported on first use, not with the window: importing PyMuPDF takes longer than
+    # showing the window (0.7 s with pymupdf-layout installed).
+    import pymupdf
+
+    return pymupdf
+
+
 def chunk_word_rects(page: pymupdf.Page, chunk_text: str) -> list[pymupdf.Rect]:
     """One rectangle per line of the page that holds the chunk (page coordinates)."""
-    words = page.get_text("words", flags=_WORD_FLAGS, sort=False)
+    mupdf = _mupdf()
+    # Same treatment of ligatures and line-end hyphens as indexing, so the words line up.
+    flags = ((mupdf.TEXTFLAGS_WORDS & ~mupdf.TEXT_PRESERVE_LIGATURES)
+             | mupdf.TEXT_DEHYPHENATE)
+    words = page.get_text("words", flags=flags, sort=False)
     page_words = [_norm(w[4]) for w in words]
     chunk_words = [w for w in (_norm(x) for x in chunk_text.split()) if w]
     if not page_words or not chunk_words:
@@ -105,7 +122,7 @@ def chunk_word_rects(page: pymupdf.Page, chunk_text: str) -> list[pymupdf.Rect]:
     lines: dict[tuple[int, int], pymupdf.Rect] = {}
     for w in words[first:last + 1]:
         key = (w[5], w[6])  # (block, line)
-        rect = pymupdf.Rect(w[:4])
+        rect = mupdf.Rect(w[:4])
         lines[key] = lines[key] | rect if key in lines else rect
     return list(lines.values())
 
@@ -113,7 +130,8 @@ def chunk_word_rects(page: pymupdf.Page, chunk_text: str) -> list[pymupdf.Rect]:
 def render_pdf_page(request: PreviewRequest) -> Preview:
     """The result's page as an image sized for the pane, with the chunk highlighted."""
     result = request.result
-    with pymupdf.open(result.path) as doc:
+    mupdf = _mupdf()
+    with mupdf.open(result.path) as doc:
         if doc.needs_pass:
             return PreviewError(result, "This document is encrypted.")
         page_count = doc.page_count
@@ -121,10 +139,19 @@ def render_pdf_page(request: PreviewRequest) -> Preview:
             return PreviewError(result, f"Page {result.page} is not in the document any more.")
         page = doc.load_page(result.page - 1)
         bounds = page.rect
-        zoom = max(0.25, request.width_px / max(1.0, bounds.width))
-        zoom = min(zoom, MAX_RENDER_PIXELS / max(bounds.width, bounds.height, 1.0))
         rects = chunk_word_rects(page, result.text)
-        pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
+        fit = max(0.1, request.width_px / max(1.0, bounds.width))
+        factor = request.zoom or 1.0
+        if request.zoom is None and rects:
+            # A wide page (a landscape table) fitted to a narrow pane can shrink the passage
+            # to unreadable; then zoom in on it, up to 4x.
+            heights = sorted(r.height for r in rects)
+            line_px = heights[len(heights) // 2] * fit / max(1.0, request.device_pixel_ratio)
+            if 0 < line_px < request.readable_line_px:
+                factor = min(4.0, request.readable_line_px / line_px)
+        area = max(1.0, bounds.width * bounds.height)
+        zoom = min(fit * factor, (MAX_RENDER_PIXELS / area) ** 0.5)
+        pix = page.get_pixmap(matrix=mupdf.Matrix(zoom, zoom), alpha=False)
         # The conversion makes a QImage that owns its pixels (the pixmap is freed below) in
         # the format QPainter draws on fastest.
         image = QImage(pix.samples, pix.width, pix.height, pix.stride,
@@ -137,17 +164,16 @@ def render_pdf_page(request: PreviewRequest) -> Preview:
         painter = QPainter(image)
         # Multiply keeps the text legible under the mark on white paper.
         painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_Multiply)
-        painter.setPen(request.highlight.darker(130))
-        fill = QColor(request.highlight)
-        fill.setAlpha(110)
-        painter.setBrush(fill)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(request.highlight)
         for rect in device_rects:
             painter.drawRoundedRect(rect, 2 * zoom, 2 * zoom)
         painter.end()
     image.setDevicePixelRatio(dpr)
     logical = [QRectF(r.x() / dpr, r.y() / dpr, r.width() / dpr, r.height() / dpr)
                for r in device_rects]
-    return PdfPreview(result, image, logical, page_count)
+    return PdfPreview(result, image, logical, page_count, zoom / fit)
 
 
 def load_text(result: SearchResult) -> TextPreview:

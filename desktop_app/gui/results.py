@@ -193,8 +193,21 @@ class ResultDelegate(QStyledItemDelegate):
                     f'{mark.blue()},{mark.alphaF():.2f})">')
         body = highlight_html(snippet, self._model.terms, open_tag, "</b>")
         doc.setHtml(f'<div style="color: {text_color.name()}">{body}</div>')
+        # Clip at the bottom of the last whole line that fits, never through a line.
+        height = float(rect.height())
+        bottoms = []
+        block = doc.begin()
+        while block.isValid():
+            top = doc.documentLayout().blockBoundingRect(block).top()  # lays the text out
+            lines = block.layout()
+            bottoms += [top + lines.lineAt(i).rect().bottom() for i in range(lines.lineCount())]
+            block = block.next()
+        fitting = [b for b in bottoms if b <= rect.height() + 1]
+        if fitting:
+            height = max(fitting) + 1
         painter.save()
         painter.translate(rect.topLeft())
-        painter.setClipRect(QRect(0, 0, rect.width(), rect.height()))
-        doc.drawContents(painter, QRectF(0, 0, rect.width(), rect.height()))
+        clip = QRectF(0, 0, rect.width(), height)
+        painter.setClipRect(clip)
+        doc.drawContents(painter, clip)
         painter.restore()

@@ -11,11 +11,14 @@ import html
 import re
 
 #: Words too common to be worth highlighting.
-STOPWORDS = frozenset("""
-a an and are as at be been but by can could did do does for from had has have how i if in
-into is it its me my no not of on or our so than that the their them then there these they
-this to was we were what when where which who why will with would you your about any some
-""".split())
+STOPWORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "could", "did",
+    "do", "does", "for", "from", "had", "has", "have", "how", "i", "if", "in", "into", "is",
+    "it", "its", "me", "my", "no", "not", "of", "on", "or", "our", "so", "than", "that", "the",
+    "their", "them", "then", "there", "these", "they", "this", "to", "was", "we", "were",
+    "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your",
+    "about", "any", "some", "out", "up", "also", "just", "get",
+))
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
@@ -42,8 +45,9 @@ def term_pattern(terms: list[str]) -> re.Pattern[str] | None:
     """A regex matching any of ``terms`` at a word start, with any word ending."""
     if not terms:
         return None
-    alternatives = "|".join(re.escape(t) for t in terms)
-    return re.compile(rf"\b(?:{alternatives})\w*", re.IGNORECASE | re.UNICODE)
+    # Short words match only whole: "out" must not light up "output".
+    alternatives = "|".join(re.escape(t) + (r"\w*" if len(t) >= 4 else r"\b") for t in terms)
+    return re.compile(rf"\b(?:{alternatives})", re.IGNORECASE | re.UNICODE)
 
 
 def make_snippet(text: str, terms: list[str], width: int = 240) -> str:

@@ -1,4 +1,4 @@
-"""SQLite, the library's source of truth: roots, files, chunks with their int8 vectors, meta.
+"""SQLite, the library's source of truth: roots, files, chunks with their stored vectors, meta.
 
 One ``Store`` wraps one connection and belongs to one thread. WAL mode lets a search thread
 read while the indexing thread writes. Every file's chunks are written in one transaction,
@@ -88,7 +88,7 @@ class NewChunk:
     char_start: int
     char_end: int
     text: str
-    vector: np.ndarray  # int8 [dim]
+    vector: np.ndarray  # the stored row (uint8 view of int8 or packed bits; see codec)
 
 
 class Store:
@@ -232,7 +232,7 @@ class Store:
                     "INSERT INTO chunks (file_id, ord, page, char_start, char_end, text, vector) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (file_id, ord_, c.page, c.char_start, c.char_end, c.text,
-                     np.ascontiguousarray(c.vector, dtype=np.int8).tobytes()))
+                     np.ascontiguousarray(c.vector).tobytes()))
                 new_ids.append(cur.lastrowid)
             self._bump_generation()
         return new_ids, replaced
@@ -263,15 +263,15 @@ class Store:
     def chunks_of_file(self, file_id: int) -> list[NewChunk]:
         rows = self.db.execute("SELECT page, char_start, char_end, text, vector FROM chunks "
                                "WHERE file_id = ? ORDER BY ord", (file_id,))
-        return [NewChunk(r[0], r[1], r[2], r[3], np.frombuffer(r[4], dtype=np.int8))
+        return [NewChunk(r[0], r[1], r[2], r[3], np.frombuffer(r[4], dtype=np.uint8))
                 for r in rows]
 
     # -- chunks and vectors --------------------------------------------------------------
     def chunk_ids(self) -> set[int]:
         return {r[0] for r in self.db.execute("SELECT id FROM chunks")}
 
-    def vectors(self, ids: Iterable[int], dim: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(ids, int8 vectors) in blocks, for rebuilding the graph without re-embedding."""
+    def vectors(self, ids: Iterable[int], width: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(ids, stored rows [n, width] uint8) in blocks: the graph rebuilds from these."""
         ids = sorted(ids)
         for start in range(0, len(ids), 2000):
             part = ids[start:start + 2000]
@@ -279,7 +279,7 @@ class Store:
             rows = self.db.execute(f"SELECT id, vector FROM chunks WHERE id IN ({marks})", part)
             got = rows.fetchall()
             labels = np.array([r[0] for r in got], dtype=np.int64)
-            vecs = np.frombuffer(b"".join(r[1] for r in got), dtype=np.int8).reshape(-1, dim)
+            vecs = np.frombuffer(b"".join(r[1] for r in got), dtype=np.uint8).reshape(-1, width)
             yield labels, vecs
 
     def chunk_rows(self, ids: Iterable[int]) -> dict[int, ChunkRow]:

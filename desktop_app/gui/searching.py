@@ -1,0 +1,195 @@
+"""Search as you type: the search box, its debounce, the results list's keyboard, and the
+results area (the list beside the preview).
+
+Each query gets a generation number; results of an older generation are dropped when they
+arrive, so a slow answer to "volc" never replaces the answer to "volcanoes". The search runs
+on the reader thread; this object only decides when to ask and what to show.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.events import SearchResult
+from desktop_app.gui.preview import PreviewPane
+from desktop_app.gui.results import ResultDelegate, ResultsModel
+
+#: Quiet time after the last keystroke before a search starts, in ms.
+DEBOUNCE_MS = 150
+
+
+class ResultsArea(QSplitter):
+    """The results list (a model and delegate, under a one-line header) beside the preview."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.model = ResultsModel(self)
+        self.view = QListView()
+        self.view.setObjectName("resultsView")
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(ResultDelegate(self.model, self.view))
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setUniformItemSizes(True)  # every row is as tall: cheap layout of results
+        self.header = QLabel()
+        self.header.setWordWrap(True)
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.view, 1)
+        self.preview = PreviewPane()
+        self.addWidget(box)
+        self.addWidget(self.preview)
+        self.setStretchFactor(0, 4)
+        self.setStretchFactor(1, 5)
+        self.setChildrenCollapsible(False)
+
+
+class SearchController(QObject):
+    search_requested = Signal(int, str)  # generation, query
+    results_shown = Signal(str, int)  # query, number of results
+    result_selected = Signal(object)  # SearchResult, or None when nothing is selected
+    result_activated = Signal(object)  # SearchResult (Enter or double-click)
+
+    def __init__(self, line_edit: QLineEdit, view: QListView, model: ResultsModel,
+                 header: QLabel, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.line_edit = line_edit
+        self.view = view
+        self.model = model
+        self.header = header
+        self.generation = 0
+        self._model_ready = False
+        self._corpus_hint = ""
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(DEBOUNCE_MS)
+        self.timer.timeout.connect(self.search_now)
+        line_edit.textChanged.connect(self._text_changed)
+        line_edit.returnPressed.connect(self.search_now)
+        line_edit.installEventFilter(self)
+        view.installEventFilter(self)
+        view.doubleClicked.connect(self._activate)
+        view.selectionModel().currentChanged.connect(self._current_changed)
+        self._show_idle()
+
+    # -- asking --------------------------------------------------------------------------
+    def search_now(self) -> None:
+        """Search for the box's text at once (Enter, or the debounce ran out)."""
+        self.timer.stop()
+        query = self.line_edit.text().strip()
+        self.generation += 1
+        if not query:
+            self.model.clear()
+            self.result_selected.emit(None)
+            self._show_idle()
+            return
+        if not self._model_ready:
+            self.header.setText("Loading the model… your search starts as soon as it is ready")
+        self.search_requested.emit(self.generation, query)
+
+    def refresh(self) -> None:
+        """Run the current query again (new files were indexed)."""
+        if self.line_edit.text().strip():
+            self.search_now()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    # -- answers -------------------------------------------------------------------------
+    def show_results(self, generation: int, query: str, results: list[SearchResult]) -> None:
+        if generation != self.generation:
+            return  # the user has typed something newer
+        current = self.view.currentIndex()
+        previous = self.model.result(current.row()) if current.isValid() else None
+        if query != self.model.query:
+            previous = None
+        self.model.set_results(query, results)
+        if results:
+            self.header.setText(f"{len(results)} best passages for “{query}”")
+            # The same query again (new files were indexed): keep the passage the user is
+            # reading if it is still a result. A new query: take its best result.
+            row = next((i for i, r in enumerate(results)
+                        if previous is not None and r.chunk_id == previous.chunk_id), 0)
+            self.view.selectionModel().setCurrentIndex(
+                self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self.view.scrollTo(self.model.index(row, 0))
+        else:
+            self.header.setText(f"Nothing found for “{query}” yet — add folders or wait for "
+                                "indexing to finish")
+            self.result_selected.emit(None)
+        self.results_shown.emit(query, len(results))
+
+    def show_failure(self, generation: int, message: str) -> None:
+        if generation == self.generation:
+            self.header.setText(f"Search failed: {message}")
+
+    def set_model_ready(self, ready: bool) -> None:
+        self._model_ready = ready
+        self.line_edit.setPlaceholderText(
+            "Ask a question or describe what you are looking for   (Ctrl+K)" if ready
+            else "Loading the model…   (you can type already)")
+
+    def set_corpus_hint(self, hint: str) -> None:
+        self._corpus_hint = hint
+        if not self.line_edit.text().strip():
+            self._show_idle()
+
+    # -- internals -----------------------------------------------------------------------
+    def _show_idle(self) -> None:
+        self.header.setText(self._corpus_hint or "Type to search by meaning, not just words")
+
+    def _text_changed(self, _text: str) -> None:
+        self.timer.start()
+
+    def _current_changed(self, current: Any, _previous: Any) -> None:
+        self.result_selected.emit(self.model.result(current.row()) if current.isValid()
+                                  else None)
+
+    def _activate(self, index: Any) -> None:
+        result = self.model.result(index.row())
+        if result is not None:
+            self.result_activated.emit(result)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress:
+            return super().eventFilter(watched, event)
+        assert isinstance(event, QKeyEvent)
+        key = event.key()
+        if watched is self.line_edit:
+            if key == Qt.Key.Key_Escape and self.line_edit.text():
+                self.line_edit.clear()
+                self.search_now()
+                return True
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown) and self.model.rowCount():
+                # Into the list, keeping the current row (the preview already shows it).
+                if not self.view.currentIndex().isValid():
+                    self.view.setCurrentIndex(self.model.index(0, 0))
+                self.view.setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+        elif watched is self.view:
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if self.view.currentIndex().isValid():
+                    self._activate(self.view.currentIndex())
+                return True
+            if key == Qt.Key.Key_Up and self.view.currentIndex().row() <= 0:
+                self.line_edit.setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+            if key == Qt.Key.Key_Escape:
+                self.line_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                self.line_edit.selectAll()
+                return True
+        return super().eventFilter(watched, event)

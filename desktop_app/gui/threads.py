@@ -1,0 +1,191 @@
+"""The UI thread's handles on the window's two threads; each owns its QThread and worker.
+
+``Indexer`` decides when a sync runs. Requests (add, remove, sync) go to the ``SyncWorker``
+as queued signals, so they run on its thread one after another. A folder added or removed
+while a sync runs cancels that sync (what it committed stays) and starts a new one that
+includes the change; ``finished`` is only emitted when no such restart is pending.
+
+``Reader`` fronts the ``ReaderWorker``: model loading, searches, previews, snapshots.
+
+Every signal of these two objects is emitted on the UI thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from desktop_app.gui.rendering import PreviewRequest
+from desktop_app.gui.workers import ReaderWorker, SyncWorker
+from desktop_app.library import Library
+
+
+class Indexer(QObject):
+    progress = Signal(object)  # SyncProgress
+    paused = Signal(bool)  # True once indexing has actually stopped; False when it goes on
+    busy = Signal(bool)
+    finished = Signal(object)  # SyncSummary (None if it stopped on an error); no restart due
+    failed = Signal(str)
+    write_access = Signal(bool, str)
+    folders_changed = Signal()
+
+    _claim_requested = Signal()
+    _add_requested = Signal(list)
+    _remove_requested = Signal(str)
+    _sync_requested = Signal()
+
+    def __init__(self, library: Library, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.thread = QThread(self)
+        self.thread.setObjectName("library-sync")
+        self.worker = SyncWorker(library)
+        self.worker.moveToThread(self.thread)
+        self.writable = True
+        self.syncing = False
+        self._restart = False
+        self._stopped = False
+        self._claim_requested.connect(self.worker.claim)
+        self._add_requested.connect(self.worker.add)
+        self._remove_requested.connect(self.worker.remove)
+        self._sync_requested.connect(self.worker.sync)
+        # Signal to signal: re-emitted by this object, on the UI thread (queued).
+        self.worker.progress.connect(self.progress)
+        self.worker.paused.connect(self.paused)
+        self.worker.busy.connect(self.busy)
+        self.worker.failed.connect(self.failed)
+        self.worker.folders_changed.connect(self.folders_changed)
+        self.worker.write_access.connect(self._on_write_access)
+        self.worker.finished.connect(self._on_finished)
+
+    # -- life cycle ----------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the thread and take the data folder's write lock (then sync)."""
+        self.thread.start()
+        self.claim()
+
+    def stop(self) -> None:
+        """Cancel the current sync between batches and let the thread end; see ``join``."""
+        self._stopped = True
+        self.worker.stop()
+        self.thread.quit()
+
+    def join(self) -> None:
+        # A sync stops at its next batch boundary: a second or two at most.
+        self.thread.wait()
+
+    # -- requests ------------------------------------------------------------------------
+    def claim(self) -> None:
+        if not self._stopped:
+            self._claim_requested.emit()
+
+    def add(self, paths: list[str]) -> bool:
+        """Add folders or files and index them; False if this process may not write."""
+        if self._stopped or not self.writable:
+            return False
+        self._add_requested.emit(paths)
+        self._sync_or_restart()
+        return True
+
+    def remove(self, path: str) -> bool:
+        if self._stopped or not self.writable:
+            return False
+        if self.syncing:
+            self._restart_current()
+        self._remove_requested.emit(path)
+        return True
+
+    def sync(self) -> None:
+        if self._stopped or not self.writable:
+            return
+        if self.syncing:
+            self._restart = True  # once this one ends: the user asked for a fresh look
+            return
+        self.syncing = True
+        self._sync_requested.emit()
+
+    def pause(self) -> None:
+        self.worker.pause()
+
+    def resume(self) -> None:
+        self.worker.resume()
+
+    def cancel(self) -> None:
+        self._restart = False
+        self.worker.cancel()
+
+    # -- internals -----------------------------------------------------------------------
+    def _sync_or_restart(self) -> None:
+        if self.syncing:
+            self._restart_current()
+        else:
+            self.sync()
+
+    def _restart_current(self) -> None:
+        # Start over with the change included; what is indexed so far stays indexed.
+        self._restart = True
+        self.worker.cancel()
+
+    def _on_write_access(self, writable: bool, message: str) -> None:
+        self.writable = writable
+        self.write_access.emit(writable, message)
+        if writable and not self.syncing:
+            self.sync()  # pick up what changed while the app was closed
+
+    def _on_finished(self, summary: object) -> None:
+        self.syncing = False
+        if self._stopped:
+            return
+        if self._restart:
+            self._restart = False
+            self.sync()
+            return
+        self.finished.emit(summary)
+
+
+class Reader(QObject):
+    model_ready = Signal(str, float)  # provider, seconds taken
+    model_failed = Signal(str)
+    results_ready = Signal(int, str, list)  # generation, query, [SearchResult]
+    search_failed = Signal(int, str)
+    preview_ready = Signal(int, object)  # generation, Preview
+    snapshot_ready = Signal(object)  # LibrarySnapshot
+
+    _load_model_requested = Signal()
+
+    def __init__(self, library: Library, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.thread = QThread(self)
+        self.thread.setObjectName("library-reader")
+        self.worker = ReaderWorker(library)
+        self.worker.moveToThread(self.thread)
+        self._stopped = False
+        self._load_model_requested.connect(self.worker.load_model)
+        for name in ("model_ready", "model_failed", "results_ready", "search_failed",
+                     "preview_ready", "snapshot_ready"):
+            getattr(self.worker, name).connect(getattr(self, name))
+
+    def start(self) -> None:
+        """Start the thread and load the model on it (the first load takes a while)."""
+        self.thread.start()
+        self._load_model_requested.emit()
+
+    def stop(self) -> None:
+        self._stopped = True
+        self.worker.stop()
+        self.thread.quit()
+
+    def join(self) -> None:
+        self.thread.wait()
+
+    def search(self, generation: int, query: str) -> None:
+        if not self._stopped:
+            self.worker.request_search(generation, query)
+
+    def preview(self, generation: int, request: PreviewRequest) -> None:
+        if not self._stopped:
+            self.worker.request_preview(generation, request)
+
+    def snapshot(self) -> None:
+        if not self._stopped:
+            self.worker.request_snapshot()

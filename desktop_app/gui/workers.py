@@ -1,0 +1,256 @@
+"""The two background threads of the window; neither ever touches a widget.
+
+- ``SyncWorker`` is the one writer: it drives ``Library.sync()`` (a generator, as in superqt's
+  generator worker) and ``add``/``remove``, and forwards every progress event through a
+  queued signal. It pauses between events by not advancing the generator, so when it reports
+  ``paused(True)`` indexing really has stopped; cancel goes to the core's ``SyncControl``.
+- ``ReaderWorker`` loads the model, answers searches, renders previews and reads the
+  library's state. Requests are "latest wins": a search typed while another runs replaces
+  the pending one instead of queueing behind it.
+
+The ``Library`` is created on the UI thread and shared: each thread gets its own SQLite
+connection on first use, and the encoder and vector graph are thread-safe.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+from desktop_app.events import LibraryStatus, SyncControl
+from desktop_app.gui.rendering import PreviewRequest, build_preview
+from desktop_app.library import Library, LibraryError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FolderInfo:
+    path: str
+    exists: bool
+    indexed: int
+    skipped: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class LibrarySnapshot:
+    """What the folders panel, problems view and status bar show, read in one go."""
+
+    status: LibraryStatus
+    folders: tuple[FolderInfo, ...]
+
+
+class SyncWorker(QObject):
+    """Runs add/remove/sync on its own thread, one at a time, in the order asked."""
+
+    progress = Signal(object)  # SyncProgress
+    finished = Signal(object)  # SyncSummary, or None when the sync stopped on an error
+    failed = Signal(str)  # a message for the user
+    paused = Signal(bool)  # True once indexing has actually stopped; False when it goes on
+    busy = Signal(bool)
+    write_access = Signal(bool, str)  # whether this process may write, and why not
+    folders_changed = Signal()
+
+    def __init__(self, library: Library) -> None:
+        super().__init__()
+        self._library = library
+        self._guard = threading.Lock()
+        self._control = SyncControl()
+        self._running = threading.Event()
+        self._running.set()
+        self._stopping = threading.Event()
+
+    # -- called from the UI thread (only thread-safe primitives) ---------------------------
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def cancel(self) -> None:
+        with self._guard:
+            self._control.cancel()
+        self._running.set()  # a paused sync must wake up to stop
+
+    def stop(self) -> None:
+        """Refuse further work and cancel the current sync (the window is closing)."""
+        self._stopping.set()
+        self.cancel()
+
+    # -- slots, run on the worker's thread ---------------------------------------------
+    @Slot()
+    def claim(self) -> None:
+        """Take the data folder's write lock, or report who holds it."""
+        try:
+            self._library.add([])  # adds nothing; takes (or checks) the lock
+        except LibraryError as exc:
+            self.write_access.emit(False, str(exc))
+        else:
+            self.write_access.emit(True, "")
+
+    @Slot(list)
+    def add(self, paths: list[str]) -> None:
+        if self._stopping.is_set():
+            return
+        problems = []
+        for path in paths:
+            # One at a time: a path that vanished must not stop the others from being added.
+            try:
+                self._library.add([path])
+            except LibraryError as exc:
+                problems.append(str(exc))
+        self.folders_changed.emit()
+        if problems:
+            self.failed.emit("; ".join(problems))
+
+    @Slot(str)
+    def remove(self, path: str) -> None:
+        if self._stopping.is_set():
+            return
+        try:
+            self._library.remove(path)
+        except LibraryError as exc:
+            self.failed.emit(str(exc))
+        self.folders_changed.emit()
+
+    @Slot()
+    def sync(self) -> None:
+        if self._stopping.is_set():
+            return
+        control = SyncControl()
+        with self._guard:
+            self._control = control
+        if self._stopping.is_set():  # stop() ran between the check and the swap
+            return
+        self._running.set()
+        self.busy.emit(True)
+        summary = None
+        events = None
+        try:
+            events = self._library.sync(control)
+            for event in events:
+                self.progress.emit(event)
+                if event.summary is not None:
+                    summary = event.summary
+                if not self._running.is_set() and not control.cancelled:
+                    self.paused.emit(True)
+                    self._running.wait()
+                    self.paused.emit(False)
+        except LibraryError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug must not kill the thread silently
+            log.exception("indexing stopped")
+            self.failed.emit(f"Indexing stopped: {exc}")
+        finally:
+            if events is not None:
+                events.close()  # joins the core's extraction helper thread
+            self.busy.emit(False)
+            self.finished.emit(summary)
+
+
+class ReaderWorker(QObject):
+    """Model loading, searches, previews and library snapshots, on a second thread."""
+
+    model_ready = Signal(str, float)  # provider, seconds taken
+    model_failed = Signal(str)
+    results_ready = Signal(int, str, list)  # generation, query, [SearchResult]
+    search_failed = Signal(int, str)
+    preview_ready = Signal(int, object)  # generation, Preview
+    snapshot_ready = Signal(object)  # LibrarySnapshot
+    _wake = Signal()
+
+    def __init__(self, library: Library, k: int = 30) -> None:
+        super().__init__()
+        self._library = library
+        self._k = k
+        self._guard = threading.Lock()
+        self._search: tuple[int, str] | None = None
+        self._preview: tuple[int, PreviewRequest] | None = None
+        self._snapshot = False
+        self._stopping = threading.Event()
+        # Queued even though both ends are this object: the request is posted from the UI
+        # thread and must run on the worker's.
+        self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
+
+    # -- called from the UI thread -----------------------------------------------------
+    def request_search(self, generation: int, query: str) -> None:
+        with self._guard:
+            self._search = (generation, query)
+        self._wake.emit()
+
+    def request_preview(self, generation: int, request: PreviewRequest) -> None:
+        with self._guard:
+            self._preview = (generation, request)
+        self._wake.emit()
+
+    def request_snapshot(self) -> None:
+        with self._guard:
+            self._snapshot = True
+        self._wake.emit()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    # -- slots, run on the worker's thread ---------------------------------------------
+    @Slot()
+    def load_model(self) -> None:
+        if self._stopping.is_set():
+            return
+        started = time.perf_counter()
+        try:
+            encoder = self._library.encoder
+        except Exception as exc:  # missing or damaged model files, a broken provider
+            log.exception("model failed to load")
+            self.model_failed.emit(str(exc))
+            return
+        self.model_ready.emit(encoder.provider, time.perf_counter() - started)
+
+    @Slot()
+    def _drain(self) -> None:
+        while not self._stopping.is_set():
+            with self._guard:
+                search, self._search = self._search, None
+                preview = None if search else self._preview
+                if preview is not None:
+                    self._preview = None
+                snapshot = self._snapshot and not (search or preview)
+                if snapshot:
+                    self._snapshot = False
+            if search is not None:
+                self._run_search(*search)
+            elif preview is not None:
+                self.preview_ready.emit(preview[0], build_preview(preview[1]))
+            elif snapshot:
+                self._run_snapshot()
+            else:
+                return
+
+    def _run_search(self, generation: int, query: str) -> None:
+        try:
+            results = self._library.search(query, self._k)
+        except Exception as exc:  # reported in the window; the next query may work
+            log.exception("search failed")
+            self.search_failed.emit(generation, str(exc))
+            return
+        self.results_ready.emit(generation, query, results)
+
+    def _run_snapshot(self) -> None:
+        try:
+            status = self._library.status()
+            folders = []
+            for root in status.roots:
+                counts = {"indexed": 0, "skipped": 0, "failed": 0}
+                for record in self._library.store.files_under(root):
+                    counts[record.status] = counts.get(record.status, 0) + 1
+                folders.append(FolderInfo(root, os.path.exists(root), counts["indexed"],
+                                          counts["skipped"], counts["failed"]))
+        except Exception:  # the next refresh may work; the panel keeps its last state
+            log.exception("could not read the library's state")
+            return
+        self.snapshot_ready.emit(LibrarySnapshot(status, tuple(folders)))

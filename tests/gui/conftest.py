@@ -1,0 +1,75 @@
+"""Fixtures for the window's tests: small corpora and windows on fresh data folders.
+
+Every test gets its own data folder under tmp_path, so no test touches a real library or
+the user's settings (the window keeps its settings in the data folder). The window fixture
+closes each window on teardown and checks that no thread or timer was left running.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports Qt: the tests run without a display.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from gui_helpers import (
+    NICS_PDF,
+    SHARED_DATA,
+    TEXTS,
+    assert_stopped,
+    write_filler_corpus,
+)
+
+
+@pytest.fixture
+def shared_pdfs() -> Path:
+    if not NICS_PDF.is_file():
+        pytest.fail(f"shared test data not found at {SHARED_DATA} "
+                    "(set DESKTOP_APP_SHARED_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def corpus(tmp_path: Path, shared_pdfs: Path) -> Path:
+    """Three short text files on distinct subjects and one real PDF (a table of numbers)."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, text in TEXTS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    shutil.copy(NICS_PDF, folder / NICS_PDF.name)
+    return folder
+
+
+@pytest.fixture
+def filler_corpus(tmp_path: Path) -> Path:
+    """150 small files of filler: several seconds of indexing, first commits within seconds."""
+    return write_filler_corpus(tmp_path / "filler")
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., object]]:
+    """Build (and show) windows on data folders under tmp_path; on teardown close each and
+    check that it left nothing running."""
+    from desktop_app.gui import create_main_window
+
+    windows = []
+
+    def make(data_dir: Path | None = None, *, show: bool = True):
+        window = create_main_window(data_dir or tmp_path / "data")
+        # Not qtbot.addWidget: this fixture closes the window itself, then checks it.
+        windows.append(window)
+        if show:
+            with qtbot.waitExposed(window):
+                window.show()
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+        assert_stopped(window)
+        window.deleteLater()
