@@ -181,6 +181,10 @@ class Library:
     def save_graph(self) -> None:
         self.graph.save(self.data_dir / GRAPH_NAME, self.store.generation())
 
+    def claim_write(self) -> None:
+        """Take the data folder's write lock now (or raise LibraryError naming its holder)."""
+        self._require_write_lock()
+
     def _require_write_lock(self) -> None:
         if not self._lock.try_acquire():
             raise LibraryError(
@@ -318,6 +322,10 @@ class Library:
         return results
 
     # -- status --------------------------------------------------------------------------
+    def folder_counts(self) -> dict[str, dict[str, int]]:
+        """Files per status below each library folder, in one query per folder."""
+        return {root: self.store.counts_under(root) for root in self.store.roots()}
+
     def status(self) -> LibraryStatus:
         store = self.store
         size = 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from pathlib import Path
 
 import pymupdf
@@ -35,8 +36,18 @@ pymupdf.TOOLS.mupdf_display_warnings(False)
 _ERROR_PREFIX = re.compile(r"^\w+ error: ")
 
 
+#: MuPDF is not thread-safe: every use of pymupdf in the app (extraction here, page rendering
+#: in the window) takes this lock. Its calls hold the GIL anyway, so nothing is lost.
+MUPDF_LOCK = threading.RLock()
+
+
 def extract(path: Path) -> list[Page]:
     """Return the non-empty pages of the document at ``path``, each with its 1-based number."""
+    with MUPDF_LOCK:
+        return _extract(path)
+
+
+def _extract(path: Path) -> list[Page]:
     kind = path.suffix.lstrip(".").upper() or "PDF"
     # Opened with Python first so that a missing or unreadable file raises the ordinary
     # FileNotFoundError/PermissionError (MuPDF only says "cannot open"), and so an empty

@@ -129,6 +129,13 @@ def chunk_word_rects(page: pymupdf.Page, chunk_text: str) -> list[pymupdf.Rect]:
 
 def render_pdf_page(request: PreviewRequest) -> Preview:
     """The result's page as an image sized for the pane, with the chunk highlighted."""
+    from desktop_app.extract.pdf import MUPDF_LOCK  # imported late: pymupdf is slow to load
+
+    with MUPDF_LOCK:  # the indexer extracts on another thread; MuPDF is not thread-safe
+        return _render_pdf_page(request)
+
+
+def _render_pdf_page(request: PreviewRequest) -> Preview:
     result = request.result
     mupdf = _mupdf()
     with mupdf.open(result.path) as doc:

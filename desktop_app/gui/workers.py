@@ -88,7 +88,7 @@ class SyncWorker(QObject):
     def claim(self) -> None:
         """Take the data folder's write lock, or report who holds it."""
         try:
-            self._library.add([])  # adds nothing; takes (or checks) the lock
+            self._library.claim_write()
         except LibraryError as exc:
             self.write_access.emit(False, str(exc))
         else:
@@ -244,10 +244,7 @@ class ReaderWorker(QObject):
         try:
             status = self._library.status()
             folders = []
-            for root in status.roots:
-                counts = {"indexed": 0, "skipped": 0, "failed": 0}
-                for record in self._library.store.files_under(root):
-                    counts[record.status] = counts.get(record.status, 0) + 1
+            for root, counts in self._library.folder_counts().items():
                 folders.append(FolderInfo(root, os.path.exists(root), counts["indexed"],
                                           counts["skipped"], counts["failed"]))
         except Exception:  # the next refresh may work; the panel keeps its last state

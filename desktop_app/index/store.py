@@ -300,6 +300,14 @@ class Store:
         out["chunks"] = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return out
 
+    def counts_under(self, path: str) -> dict[str, int]:
+        out = {"indexed": 0, "skipped": 0, "failed": 0}
+        rows = self.db.execute(
+            "SELECT status, COUNT(*) FROM files WHERE path = ? OR (path >= ? AND path < ?) "
+            "GROUP BY status", (path, *_subtree_range(path)))
+        out.update(dict(rows.fetchall()))
+        return out
+
     def problems(self) -> list[tuple[str, str, str]]:
         return list(self.db.execute(
             "SELECT path, status, COALESCE(reason, '') FROM files WHERE status != 'indexed' "
