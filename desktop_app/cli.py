@@ -53,6 +53,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _add_data_dir(p)
 
+    p = sub.add_parser("model", help="list, add, download, quantize or switch models")
+    msub = p.add_subparsers(dest="model_command", metavar="ACTION", required=True)
+    m = msub.add_parser("list", help="the models this library can use (* = in use)")
+    _add_data_dir(m)
+    m = msub.add_parser("add", help="register a model folder (Hugging Face layout with ONNX)")
+    m.add_argument("folder", type=Path)
+    m.add_argument("--name", default=None, help="model id to record (default: from config)")
+    _add_data_dir(m)
+    m = msub.add_parser("use", help="re-index the library with another model, then switch")
+    m.add_argument("name")
+    _add_data_dir(m)
+    m = msub.add_parser("download", help="fetch a model folder from the Hugging Face Hub")
+    m.add_argument("name", help="e.g. pplx-0.6b or perplexity-ai/pplx-embed-context-v1-0.6b")
+    _add_data_dir(m)
+    m = msub.add_parser("quantize", help="make an int8 copy of a model's fp32 ONNX file")
+    m.add_argument("name", help="a model id or folder")
+    _add_data_dir(m)
+
     p = sub.add_parser("settings", help="show or change what the library leaves out")
     p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
                    help="leave out files or folders matching GLOB (a name like '*.log' or a "
@@ -77,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"index", "search", "status", "remove", "watch", "settings"}
+    commands = {"index", "search", "status", "remove", "watch", "settings", "model"}
     if not any(a in commands for a in argv[:1]) and not any(a in ("-h", "--help", "--version")
                                                            for a in argv):
         from desktop_app.gui.launch import main as gui_main
@@ -106,6 +124,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd.status(data_dir, as_json=args.json)
         if args.command == "remove":
             return cmd.remove(data_dir, args.path)
+        if args.command == "model":
+            from desktop_app import model_commands as mc
+
+            if args.model_command == "list":
+                return mc.model_list(data_dir)
+            if args.model_command == "add":
+                return mc.model_add(data_dir, args.folder, args.name)
+            if args.model_command == "use":
+                return mc.model_use(data_dir, args.name)
+            if args.model_command == "download":
+                return mc.model_download(data_dir, args.name)
+            if args.model_command == "quantize":
+                return mc.model_quantize(data_dir, args.name)
         if args.command == "settings":
             return cmd.settings(data_dir, exclude=args.exclude, include=args.include,
                                 max_file_mb=args.max_file_mb)

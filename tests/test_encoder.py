@@ -7,8 +7,8 @@ import json
 import numpy as np
 
 from desktop_app.embedding import MINILM, Encoder
-from desktop_app.index.codec import VectorCodec
 from desktop_app.embedding.bundled import MODEL_SHA256, sha256_of
+from desktop_app.index.codec import VectorCodec
 
 
 def test_the_bundled_model_is_unpacked_verified_and_keeps_its_tokenizer_file(model_dir):

@@ -42,9 +42,9 @@ def test_the_graph_saves_atomically_and_loads_with_its_stamp(tmp_path):
     vectors = np.eye(8, dtype=np.float32)
     graph.add(np.arange(10, 18), vectors)
     graph.remove([11])
-    graph.save(tmp_path / "g.hnsw", stamp=7)
+    graph.save(tmp_path / "g.hnsw", stamp="lib:7")
     loaded, stamp = VectorIndex.load(tmp_path / "g.hnsw", dim=8)
-    assert stamp == 7 and loaded.labels() == set(range(10, 18)) - {11}
+    assert stamp == "lib:7" and loaded.labels() == set(range(10, 18)) - {11}
     labels, scores = loaded.search(vectors[3], k=3)
     assert labels[0] == 13 and scores[0] > 0.99 and 11 not in labels
     assert not list(tmp_path.glob("*.tmp"))

@@ -33,7 +33,7 @@ class VectorIndex:
 
     # -- persistence ---------------------------------------------------------------------
     @classmethod
-    def load(cls, path: Path, dim: int) -> tuple[VectorIndex, int | None]:
+    def load(cls, path: Path, dim: int) -> tuple[VectorIndex, str | None]:
         """Load a saved graph and its stamp; (empty index, None) when absent or unreadable."""
         fresh = cls(dim)
         meta_path = path.with_suffix(".json")
@@ -45,11 +45,11 @@ class VectorIndex:
             index.load_index(str(path), max_elements=max(int(meta["capacity"]), 1))
             fresh._index = index
             fresh._labels = set(int(x) for x in meta["labels"])
-            return fresh, int(meta["stamp"])
+            return fresh, str(meta["stamp"])
         except (OSError, ValueError, KeyError, RuntimeError):
             return fresh, None
 
-    def save(self, path: Path, stamp: int) -> None:
+    def save(self, path: Path, stamp: str) -> None:
         with self._lock:
             tmp = path.with_name(path.name + ".tmp")
             self._index.save_index(str(tmp))

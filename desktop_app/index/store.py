@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +112,7 @@ class Store:
                     if version is None:
                         self.set_meta("schema_version", str(SCHEMA_VERSION))
                         self.set_meta("generation", "0")
+                        self.set_meta("library_uuid", uuid.uuid4().hex)
                     elif int(version) > SCHEMA_VERSION:
                         raise StoreError(
                             f"{path} was written by a newer version of the app "
@@ -137,6 +139,9 @@ class Store:
     def set_ignored_counts(self, counts: dict[str, int]) -> None:
         with self.db:
             self.set_meta("ignored", json.dumps(counts, sort_keys=True))
+
+    def library_uuid(self) -> str:
+        return self.get_meta("library_uuid") or ""
 
     def generation(self) -> int:
         return int(self.get_meta("generation") or 0)
