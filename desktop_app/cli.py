@@ -21,6 +21,11 @@ EXIT_DATA_DIR = 3
 
 
 def _add_data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--provider", default="auto",
+                        help="execution provider for the model: auto (CUDA, then DirectML, "
+                             "then CPU), cpu, cuda, directml")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="CPU threads for the model (0: one per core)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="library folder (default: $DESKTOP_APP_DATA_DIR or the platform's "
                              "user data folder)")
@@ -32,13 +37,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find documents by meaning. With no command (or only paths), opens the "
                     "window.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # Handled in main() before anything else; declared here so --help lists them.
+    parser.add_argument("--self-test", action="store_true",
+                        help="index a small bundled sample in a temporary folder, search it "
+                             "and open the window offscreen; exit 0 if all works")
+    parser.add_argument("--install-desktop-entry", action="store_true",
+                        help="add the app to the applications menu of this user (Linux)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("index", help="add folders or files and bring the library up to date")
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH")
-    p.add_argument("--provider", default="auto", help="execution provider: auto, cpu, cuda, "
-                                                     "directml")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads for the model (0: auto)")
     _add_data_dir(p)
 
     p = sub.add_parser("search", help="search the library")
@@ -95,6 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--self-test"]:
+        from desktop_app.selftest import run_self_test
+
+        return run_self_test()
+    if argv[:1] == ["--install-desktop-entry"]:
+        from desktop_app.desktop_entry import install_desktop_entry
+
+        return install_desktop_entry()
     commands = {"index", "search", "status", "remove", "watch", "settings", "model"}
     if not any(a in commands for a in argv[:1]) and not any(a in ("-h", "--help", "--version")
                                                            for a in argv):
@@ -110,9 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop_app import commands as cmd
     from desktop_app.library import LibraryError
 
+    cmd.ENGINE.update(provider=args.provider, threads=args.threads)
+
     try:
         if args.command == "index":
-            return cmd.index(data_dir, args.paths, provider=args.provider, threads=args.threads)
+            return cmd.index(data_dir, args.paths)
         if args.command == "search":
             if (args.query is None) == (args.queries_file is None):
                 parser.error("search needs a QUERY or --queries-file (one of them)")

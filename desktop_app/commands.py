@@ -16,8 +16,12 @@ class UsageError(ValueError):
     pass
 
 
-def _open(data_dir: Path, **kwargs) -> Library:
-    return Library(data_dir, **kwargs)
+#: how the model runs, from the command line's --provider/--threads
+ENGINE: dict[str, object] = {"provider": "auto", "threads": 0}
+
+
+def _open(data_dir: Path) -> Library:
+    return Library(data_dir, provider=str(ENGINE["provider"]), threads=int(ENGINE["threads"]))
 
 
 def _duration(seconds: float | None) -> str:
@@ -126,11 +130,11 @@ def watch(data_dir: Path, *, quiet_seconds: float = 0.5) -> int:
     return 0
 
 
-def index(data_dir: Path, paths: list[Path], *, provider: str = "auto", threads: int = 0) -> int:
+def index(data_dir: Path, paths: list[Path]) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"{', '.join(missing)}: no such file or folder")
-    with _open(data_dir, provider=provider, threads=threads) as lib:
+    with _open(data_dir) as lib:
         if paths:
             lib.add(paths)
         elif not lib.roots():

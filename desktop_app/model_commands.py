@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from desktop_app.commands import ProgressBar, UsageError, summary_line
+from desktop_app.commands import ENGINE, ProgressBar, UsageError, summary_line
 from desktop_app.embedding.profile import ModelFolderError
 from desktop_app.library import Library, LibraryError
 from desktop_app.models import ModelError, ModelRegistry, quantize_folder
@@ -62,7 +62,7 @@ def model_use(data_dir: Path, name: str) -> int:
     except ModelError as exc:
         raise UsageError(str(exc)) from exc
     assert entry.profile is not None
-    with Library(data_dir) as lib:
+    with Library(data_dir, provider=str(ENGINE["provider"]), threads=int(ENGINE["threads"])) as lib:
         if lib.profile.model_id == entry.model_id:
             print(f"the library already uses {entry.model_id}")
             return 0

@@ -1,0 +1,83 @@
+"""The window half of ``desktop-app --self-test`` (the core half is ``desktop_app.selftest``).
+
+Opens the main window on an indexed library, paints it, waits for its reader thread to load
+the model, searches through the search box and closes it again. In a frozen build this is
+what proves the Qt platform plugin, the image formats, fonts and the worker threads made it
+into the bundle.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer, SignalInstance
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.selftest import EXPECTED_FILE, QUERY, SelfTestFailure
+
+
+class _Recorder:
+    """Remembers a signal's emissions from the moment it is made, so none is missed."""
+
+    def __init__(self, signal: SignalInstance) -> None:
+        self.received: list[tuple[object, ...]] = []
+        self._loop: QEventLoop | None = None
+        signal.connect(self._on_signal)
+
+    def _on_signal(self, *args: object) -> None:
+        self.received.append(args)
+        if self._loop is not None:
+            self._loop.quit()
+
+    def wait(self, timeout_s: float, what: str,
+             failure: _Recorder | None = None) -> tuple[object, ...]:
+        """The first emission's arguments, running the event loop until it comes."""
+        if not self.received and not (failure and failure.received):
+            self._loop = QEventLoop()
+            if failure is not None:
+                failure._loop = self._loop
+            QTimer.singleShot(int(timeout_s * 1000), self._loop.quit)
+            self._loop.exec()
+            self._loop = None
+        if failure is not None and failure.received:
+            raise SelfTestFailure(f"the window could not {what}: {failure.received[0]}")
+        if not self.received:
+            raise SelfTestFailure(f"the window did not {what} within {timeout_s:.0f} s")
+        return self.received[0]
+
+
+def open_window_once(data_dir: Path, timeout_s: float) -> str:
+    """Show the main window on ``data_dir``, search in it, close it; one line saying so."""
+    from desktop_app.gui import create_main_window
+    from desktop_app.gui.window import MainWindow
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "desktop-app"])
+    started = time.perf_counter()
+    window = create_main_window(data_dir)
+    assert isinstance(window, MainWindow)
+    model_ready = _Recorder(window.model_ready)
+    model_failed = _Recorder(window.reader.model_failed)
+    results_shown = _Recorder(window.search.results_shown)
+    try:
+        window.show()
+        if window.grab().isNull():  # paints every widget: styles, fonts, icons
+            raise SelfTestFailure("the window could not be painted")
+        shown = time.perf_counter() - started
+        model_ready.wait(timeout_s, "load the model", failure=model_failed)
+        window.search_input.setText(QUERY)
+        window.search.search_now()
+        _, count = results_shown.wait(timeout_s, "show search results")
+        top = window.results_model.result(0) if count else None
+        if top is None or Path(top.path).name != EXPECTED_FILE:
+            raise SelfTestFailure(f"the window's search put {top and top.path} first, "
+                                  f"not {EXPECTED_FILE}")
+        total = time.perf_counter() - started
+    finally:
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+    return (f"gui: window shown in {shown:.2f} s on the '{app.platformName()}' platform, "
+            f"searched in it ({count} results, {EXPECTED_FILE} first) {total:.2f} s after "
+            "opening; closed")

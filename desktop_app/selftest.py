@@ -1,0 +1,122 @@
+"""``desktop-app --self-test``: prove that an installed or frozen app really works.
+
+Every build is smoke-tested with it (``installer/build.py`` runs it on the frozen app), so it
+exercises what a packaging mistake would break: the bundled model files (found, unpacked,
+sha256-checked), tokenizers and onnxruntime, PyMuPDF's import, SQLite, hnswlib, and the Qt
+stack with its platform plugin. It indexes the three short files shipped in
+``resources/sample/`` into a temporary data folder, asks a paraphrase of one of them, and
+checks that file ranks first; then it opens the main window offscreen on that library and
+waits for the model to load in the window's reader thread.
+
+Nothing outside the temporary folder is touched, and nothing goes over the network.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+from desktop_app import __version__
+
+#: A paraphrase of resources/sample/honeybees.md that shares almost none of its words.
+QUERY = "how do bees tell the rest of the colony where to find food"
+EXPECTED_FILE = "honeybees.md"
+SAMPLE_FILES = ("honeybees.md", "lighthouses.txt", "sourdough.md")
+#: The window's reader thread loads the model; a cold disk on a slow machine can take a while.
+GUI_TIMEOUT_SECONDS = 60.0
+
+EXIT_PASSED = 0
+EXIT_FAILED = 1
+
+
+class SelfTestFailure(RuntimeError):
+    """A check failed; the message says which and what was seen instead."""
+
+
+def _copy_sample(target: Path) -> Path:
+    """Copy the bundled sample into ``target`` (the package may be read-only or zipped)."""
+    target.mkdir(parents=True)
+    folder = resources.files("desktop_app") / "resources" / "sample"
+    for name in SAMPLE_FILES:
+        entry = folder / name
+        if not entry.is_file():
+            raise SelfTestFailure(f"the sample file resources/sample/{name} is not installed "
+                                  "with the app; the package data is incomplete")
+        (target / name).write_bytes(entry.read_bytes())
+    return target
+
+
+def _describe_runtime() -> str:
+    import onnxruntime
+
+    kind = "frozen" if getattr(sys, "frozen", False) else "from source"
+    return (f"desktop-app {__version__} self-test ({kind}) · Python "
+            f"{platform.python_version()} · onnxruntime {onnxruntime.__version__} · "
+            f"{platform.system()} {platform.machine()}")
+
+
+def _check_search(data_dir: Path, sample: Path, say: Callable[[str], None]) -> None:
+    from desktop_app.library import Library
+
+    with Library(data_dir) as library:
+        started = time.perf_counter()
+        library.add([sample])
+        for _ in library.sync():
+            pass
+        counts = library.status().counts
+        if counts.get("indexed", 0) != len(SAMPLE_FILES):
+            raise SelfTestFailure(f"expected {len(SAMPLE_FILES)} files indexed, got {counts}")
+        say(f"indexed {counts['indexed']} files ({counts.get('chunks', 0)} passages) in "
+            f"{time.perf_counter() - started:.2f} s, model on "
+            f"{library.encoder.provider.upper()}")
+        results = library.search(QUERY, k=3)
+    say(f'query: "{QUERY}"')
+    if not results:
+        raise SelfTestFailure("the search returned no results")
+    top = results[0]
+    page = "-" if top.page is None else str(top.page)
+    say(f"top result: {top.path}  page {page}  score {top.score:.3f}")
+    if Path(top.path).name != EXPECTED_FILE:
+        ranked = ", ".join(f"{Path(r.path).name} ({r.score:.3f})" for r in results)
+        raise SelfTestFailure(f"expected {EXPECTED_FILE} to rank first; got {ranked}")
+
+
+def _check_window(data_dir: Path, say: Callable[[str], None]) -> None:
+    # The GUI package is the only one that imports Qt; the check itself lives there.
+    from desktop_app.gui.smoke import open_window_once
+
+    say(open_window_once(data_dir, GUI_TIMEOUT_SECONDS))
+
+
+def run_self_test(*, gui: bool = True, out: Callable[[str], None] | None = None) -> int:
+    """Run the checks, printing each step; 0 if all passed, 1 (with the reason) if not."""
+    # Before Qt is imported anywhere: the self-test must run without a display (CI, SSH).
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    say = out or (lambda line: print(line, flush=True))
+    tmp = Path(tempfile.mkdtemp(prefix="desktop-app-self-test-"))
+    try:
+        say(_describe_runtime())
+        sample = _copy_sample(tmp / "sample")
+        data_dir = tmp / "data"
+        _check_search(data_dir, sample, say)
+        if gui:
+            _check_window(data_dir, say)
+    except SelfTestFailure as exc:
+        say(f"self-test FAILED: {exc}")
+        return EXIT_FAILED
+    except Exception as exc:  # a broken build shows up here: say what broke, never crash
+        say(f"self-test FAILED: {type(exc).__name__}: {exc}")
+        say("".join(traceback.format_exception(exc)).rstrip())
+        return EXIT_FAILED
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    say("self-test passed")
+    return EXIT_PASSED
