@@ -32,16 +32,24 @@ def main() -> None:
     ap.add_argument("--context", type=int, default=None)
     ap.add_argument("--window", type=int, default=None)
     ap.add_argument("--limit-queries", type=int, default=None)
+    ap.add_argument("--modes", default="vector,hybrid,keyword",
+                    help="search modes to evaluate on the same index")
+    ap.add_argument("--per-file", type=int, default=None,
+                    help="passages per file in results (default: the product's default)")
+    ap.add_argument("--work-dir", type=Path, default=None,
+                    help="keep the corpus files and library here (default: a temp folder)")
     args = ap.parse_args()
     articles, questions = covidqa()
     profile = profile_from_args(args)
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+        work = args.work_dir or Path(tmp)
         docs = work / "corpus"
-        docs.mkdir()
+        docs.mkdir(parents=True, exist_ok=True)
         spans: list[tuple[str, int, int]] = []
         for aid, text in articles.items():
-            (docs / f"{aid}.txt").write_text(text, encoding="utf-8")
+            target = docs / f"{aid}.txt"
+            if not target.exists():
+                target.write_text(text, encoding="utf-8")
         started = time.perf_counter()
         with Library(work / "library", profile=profile, chunk_tokens=args.chunk_tokens) as lib:
             lib.add([docs])
@@ -59,25 +67,27 @@ def main() -> None:
                     continue
                 kept.append(question)
                 spans.append((str((docs / f"{aid}.txt").resolve()), start, start + len(answer)))
-            started = time.perf_counter()
-            results = lib.search_many(kept, k=10)
-            search_s = time.perf_counter() - started
-    ndcg, hits = [], 0
-    for (path, a, b), hits_q in zip(spans, results):
-        relevant = [i for i, h in enumerate(hits_q)
-                    if h.path == path and h.char_start < b and h.char_end > a]
-        if relevant:
-            hits += 1
-            ndcg.append(1 / math.log2(relevant[0] + 2))
-        else:
-            ndcg.append(0.0)
-    print(f"framing={args.framing} chunk_tokens={args.chunk_tokens or 'default'} "
-          f"profile={profile.framing}")
-    print(f"indexed {summary.indexed} files, {summary.chunks} chunks in {index_s:.0f} s; "
-          f"tokens encoded {stats.tokens_encoded:,}")
-    print(f"queries {len(kept)}: {1000 * search_s / max(len(kept), 1):.1f} ms/query")
-    print(f"COVID-QA answer-chunk nDCG@10 = {sum(ndcg) / len(ndcg):.4f}  "
-          f"hit@10 = {hits / len(ndcg):.4f}")
+            print(f"framing={args.framing} chunk_tokens={lib.chunk_tokens} "
+                  f"profile={lib.profile.framing}")
+            print(f"indexed {summary.indexed} files, {summary.chunks} chunks in {index_s:.0f} s;"
+                  f" tokens encoded {stats.tokens_encoded:,}")
+            extra = {} if args.per_file is None else {"per_file": args.per_file or None}
+            for mode in args.modes.split(","):
+                started = time.perf_counter()
+                results = lib.search_many(kept, k=10, mode=mode, **extra)
+                search_s = time.perf_counter() - started
+                ndcg, hits = [], 0
+                for (path, a, b), hits_q in zip(spans, results):
+                    relevant = [i for i, h in enumerate(hits_q)
+                                if h.path == path and h.char_start < b and h.char_end > a]
+                    if relevant:
+                        hits += 1
+                        ndcg.append(1 / math.log2(relevant[0] + 2))
+                    else:
+                        ndcg.append(0.0)
+                print(f"COVID-QA answer-chunk nDCG@10 [{mode}] = {sum(ndcg) / len(ndcg):.4f}  "
+                      f"hit@10 = {hits / len(ndcg):.4f}  "
+                      f"({1000 * search_s / max(len(kept), 1):.1f} ms/query)")
 
 
 if __name__ == "__main__":

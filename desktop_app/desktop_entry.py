@@ -56,18 +56,20 @@ def desktop_entry_text(command: list[str]) -> str:
     return (
         "[Desktop Entry]\n"
         "Type=Application\n"
-        "Version=1.5\n"
+        "Version=1.4\n"
         f"Name={APP_NAME}\n"
         "GenericName=Document Search\n"
         "Comment=Find documents on this computer by meaning\n"
         f"Exec={exec_line} %F\n"
         f"Icon={ICON_NAME}\n"
         "Terminal=false\n"
-        "Categories=Utility;Office;\n"
+        "Categories=Utility;FileTools;\n"
         "Keywords=search;find;documents;pdf;semantic;\n"
         "StartupNotify=true\n"
         f"StartupWMClass={LAUNCHER}\n"
-        "SingleMainWindow=true\n"
+        # One window per library: GNOME then offers no "New Window" (the 1.5 spec's
+        # SingleMainWindow, which older desktops and validators reject, says the same).
+        "X-GNOME-SingleWindow=true\n"
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop_app import searching
 from desktop_app.datalock import DataFolderLock
 from desktop_app.embedding import MINILM, Encoder, ModelProfile
 from desktop_app.embedding.bundled import bundled_model_dir
@@ -32,6 +33,7 @@ from desktop_app.events import (
 from desktop_app.index import Store, StoreError, VectorIndex
 from desktop_app.index.codec import VectorCodec
 from desktop_app.paths import normalise
+from desktop_app.searching import SearchOptions
 from desktop_app.syncing import Syncer
 
 log = logging.getLogger(__name__)
@@ -359,37 +361,42 @@ class Library:
             self.graph = self._open_graph()
 
     # -- searching -----------------------------------------------------------------------
-    def search(self, query: str, k: int = 10) -> list[SearchResult]:
-        return self.search_many([query], k)[0]
+    def search(self, query: str, k: int = 10, **options: object) -> list[SearchResult]:
+        """Top-k passages for a plain-language query (options: see ``SearchOptions``)."""
+        return self.search_many([query], k, **options)[0]
 
-    def search_many(self, queries: list[str], k: int = 10) -> list[list[SearchResult]]:
+    def search_many(self, queries: list[str], k: int = 10,
+                    **options: object) -> list[list[SearchResult]]:
+        opts = SearchOptions(k=k, **options)  # type: ignore[arg-type]
         if not queries:
             return []
-        vectors = self.encoder.embed_queries(queries)
-        return [self.search_vector(v, k) for v in vectors]
+        if opts.mode == "keyword":
+            vectors: list[np.ndarray | None] = [None] * len(queries)
+        else:
+            vectors = list(self.encoder.embed_queries(queries))
+        with self._swap_lock:
+            return [searching.search(self, q, v, opts) for q, v in zip(queries, vectors)]
+
+    def search_vector(self, vector: np.ndarray, k: int = 10,
+                      **options: object) -> list[SearchResult]:
+        """Passages nearest to a vector, e.g. a result's own ("more like this")."""
+        opts = SearchOptions(k=k, **{"mode": "vector", **options})  # type: ignore[arg-type]
+        with self._swap_lock:
+            return searching.search(self, "", vector, opts)
+
+    def more_like(self, chunk_id: int, k: int = 10, **options: object) -> list[SearchResult]:
+        """Passages like a given one (itself excluded)."""
+        vector = self.chunk_vector(chunk_id)
+        if vector is None:
+            return []
+        hits = self.search_vector(vector, k + 1, **options)
+        return [h for h in hits if h.chunk_id != chunk_id][:k]
 
     def chunk_vector(self, chunk_id: int) -> np.ndarray | None:
         """A stored chunk's vector, as the graph compares it ("more like this")."""
         row = self.store.db.execute("SELECT vector FROM chunks WHERE id = ?",
                                     (chunk_id,)).fetchone()
         return None if row is None else self.codec.decode(self.codec.from_bytes([row[0]]))[0]
-
-    def search_vector(self, vector: np.ndarray, k: int = 10) -> list[SearchResult]:
-        # Ask for a few more than k: a chunk deleted since the graph was read is skipped.
-        with self._swap_lock:
-            labels, scores = self.graph.search(self.codec.query(vector), k + 8)
-            rows = self.store.chunk_rows(int(x) for x in labels)
-        results = []
-        for label, score in zip(labels, scores):
-            row = rows.get(int(label))
-            if row is None:
-                continue
-            results.append(SearchResult(path=row.path, page=row.page, score=float(score),
-                                        text=row.text, char_start=row.char_start,
-                                        char_end=row.char_end, chunk_id=row.id))
-            if len(results) == k:
-                break
-        return results
 
     # -- status --------------------------------------------------------------------------
     def folder_counts(self) -> dict[str, dict[str, int]]:

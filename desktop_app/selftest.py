@@ -2,11 +2,11 @@
 
 Every build is smoke-tested with it (``installer/build.py`` runs it on the frozen app), so it
 exercises what a packaging mistake would break: the bundled model files (found, unpacked,
-sha256-checked), tokenizers and onnxruntime, PyMuPDF's import, SQLite, hnswlib, and the Qt
-stack with its platform plugin. It indexes the three short files shipped in
-``resources/sample/`` into a temporary data folder, asks a paraphrase of one of them, and
-checks that file ranks first; then it opens the main window offscreen on that library and
-waits for the model to load in the window's reader thread.
+sha256-checked), tokenizers and onnxruntime, PyMuPDF, SQLite, hnswlib, and the Qt stack with
+its platform plugin. It indexes the three short files shipped in ``resources/sample/`` (one
+turned into a PDF) into a temporary data folder, asks paraphrases of two of them and checks
+that the right file and page rank first; then it opens the main window offscreen on that
+library, waits for its reader thread to load the model and searches through the search box.
 
 Nothing outside the temporary folder is touched, and nothing goes over the network.
 """
@@ -25,10 +25,15 @@ from importlib import resources
 from pathlib import Path
 
 from desktop_app import __version__
+from desktop_app.events import SearchResult
 
-#: A paraphrase of resources/sample/honeybees.md that shares almost none of its words.
+#: Paraphrases of two sample files that share almost none of their words, and the file (and
+#: page) each must find first. The lighthouse text is indexed as a PDF made at run time,
+#: its text on page 2, so PDF extraction and page numbers are checked too.
 QUERY = "how do bees tell the rest of the colony where to find food"
 EXPECTED_FILE = "honeybees.md"
+PDF_QUERY = "who looked after the lamp in the tower by the sea at night"
+PDF_FILE, PDF_PAGE = "lighthouses.pdf", 2
 SAMPLE_FILES = ("honeybees.md", "lighthouses.txt", "sourdough.md")
 #: The window's reader thread loads the model; a cold disk on a slow machine can take a while.
 GUI_TIMEOUT_SECONDS = 60.0
@@ -42,7 +47,8 @@ class SelfTestFailure(RuntimeError):
 
 
 def _copy_sample(target: Path) -> Path:
-    """Copy the bundled sample into ``target`` (the package may be read-only or zipped)."""
+    """Copy the bundled sample into ``target`` (the package may be read-only or zipped),
+    turning lighthouses.txt into a two-page PDF."""
     target.mkdir(parents=True)
     folder = resources.files("desktop_app") / "resources" / "sample"
     for name in SAMPLE_FILES:
@@ -50,8 +56,26 @@ def _copy_sample(target: Path) -> Path:
         if not entry.is_file():
             raise SelfTestFailure(f"the sample file resources/sample/{name} is not installed "
                                   "with the app; the package data is incomplete")
-        (target / name).write_bytes(entry.read_bytes())
+        if name == "lighthouses.txt":
+            _write_pdf(target / PDF_FILE, entry.read_text(encoding="utf-8"))
+        else:
+            (target / name).write_bytes(entry.read_bytes())
     return target
+
+
+def _write_pdf(path: Path, text: str) -> None:
+    """A cover page, then ``text`` on page 2, written with PyMuPDF."""
+    import pymupdf
+
+    title, _, body = text.partition("\n")
+    with pymupdf.open() as doc:
+        cover = doc.new_page()
+        cover.insert_text((72, 120), "Notes from the coast", fontsize=24)
+        page = doc.new_page()
+        page.insert_text((72, 90), title.strip(), fontsize=16)
+        if page.insert_textbox(pymupdf.Rect(72, 110, 523, 770), body.strip(), fontsize=11) < 0:
+            raise SelfTestFailure("the sample text does not fit on one PDF page")
+        doc.save(path)
 
 
 def _describe_runtime() -> str:
@@ -77,16 +101,22 @@ def _check_search(data_dir: Path, sample: Path, say: Callable[[str], None]) -> N
         say(f"indexed {counts['indexed']} files ({counts.get('chunks', 0)} passages) in "
             f"{time.perf_counter() - started:.2f} s, model on "
             f"{library.encoder.provider.upper()}")
-        results = library.search(QUERY, k=3)
-    say(f'query: "{QUERY}"')
+        for query, name, page in ((QUERY, EXPECTED_FILE, None), (PDF_QUERY, PDF_FILE, PDF_PAGE)):
+            _check_query(library.search(query, k=3), query, name, page, say)
+
+
+def _check_query(results: list[SearchResult], query: str, name: str, page: int | None,
+                 say: Callable[[str], None]) -> None:
+    say(f'query: "{query}"')
     if not results:
         raise SelfTestFailure("the search returned no results")
     top = results[0]
-    page = "-" if top.page is None else str(top.page)
-    say(f"top result: {top.path}  page {page}  score {top.score:.3f}")
-    if Path(top.path).name != EXPECTED_FILE:
-        ranked = ", ".join(f"{Path(r.path).name} ({r.score:.3f})" for r in results)
-        raise SelfTestFailure(f"expected {EXPECTED_FILE} to rank first; got {ranked}")
+    shown = "-" if top.page is None else str(top.page)
+    say(f"top result: {top.path}  page {shown}  score {top.score:.3f}")
+    if Path(top.path).name != name or top.page != page:
+        ranked = ", ".join(f"{Path(r.path).name} p.{r.page} ({r.score:.3f})" for r in results)
+        where = name if page is None else f"{name} page {page}"
+        raise SelfTestFailure(f"expected {where} to rank first; got {ranked}")
 
 
 def _check_window(data_dir: Path, say: Callable[[str], None]) -> None:

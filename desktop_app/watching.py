@@ -68,33 +68,39 @@ class FolderWatcher:
         self._last_rescan = time.monotonic()
         self._cond = threading.Condition()
         self._stopped = False
-        self._observer = Observer()
+        # Made at start: watchdog's observer opens its inotify thread when it is created.
+        self._observer: Observer | None = None
         self._handler = _Collector(self)
 
     # -- life cycle ----------------------------------------------------------------------
     def start(self) -> FolderWatcher:
-        self._schedule()
-        self._observer.start()
+        if self._observer is None and not self._stopped:
+            self._observer = Observer()
+            self._schedule()
+            self._observer.start()
         return self
 
     def stop(self) -> None:
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
-        self._observer.stop()
-        if self._observer.is_alive():
-            self._observer.join(timeout=5)
+        if self._observer is not None:
+            self._observer.stop()
+            if self._observer.is_alive():
+                self._observer.join(timeout=5)
 
     def set_roots(self, roots: Iterable[str]) -> None:
         """Watch these folders from now on (after a folder was added or removed)."""
         self._roots = list(roots)
-        self._observer.unschedule_all()
         self.degraded = None
-        self._schedule()
+        if self._observer is not None and not self._stopped:
+            self._observer.unschedule_all()
+            self._schedule()
 
     def _schedule(self) -> None:
         import os
 
+        assert self._observer is not None
         for root in self._roots:
             folder = root if os.path.isdir(root) else os.path.dirname(root)
             try:

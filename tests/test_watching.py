@@ -44,13 +44,20 @@ def watched(tmp_path):
     watcher.stop()
 
 
-def test_a_burst_of_writes_arrives_as_one_debounced_batch(watched):
+def test_a_burst_of_writes_arrives_in_a_few_debounced_batches(watched):
     folder, watcher = watched
     names = {str(folder / f"f{i}.txt") for i in range(300)}
     for name in names:
         Path(name).write_text("x")
-    batch = watcher.wait(timeout=10)
-    assert batch is not None and names <= set(batch)
+    seen: set[str] = set()
+    batches = 0
+    while not names <= seen:
+        batch = watcher.wait(timeout=10)
+        assert batch is not None, f"{len(names - seen)} writes never reported"
+        seen |= batch
+        batches += 1
+    # one batch when the machine keeps up; a slow machine may hit the 5 s maximum delay
+    assert batches <= 3
 
 
 def test_rapid_rewrites_of_one_file_are_one_change(watched):

@@ -33,7 +33,7 @@ class Indexer(QObject):
     _claim_requested = Signal()
     _add_requested = Signal(list)
     _remove_requested = Signal(str)
-    _sync_requested = Signal()
+    _sync_requested = Signal(object)  # None (everything) or a list of changed paths
 
     def __init__(self, library: Library, parent: Any = None) -> None:
         super().__init__(parent)
@@ -44,6 +44,8 @@ class Indexer(QObject):
         self.writable = True
         self.syncing = False
         self._restart = False
+        # what the next sync must look at: None = everything, else the changed paths
+        self._pending: set[str] | None = set()
         self._stopped = False
         self._claim_requested.connect(self.worker.claim)
         self._add_requested.connect(self.worker.add)
@@ -95,14 +97,20 @@ class Indexer(QObject):
         self._remove_requested.emit(path)
         return True
 
-    def sync(self) -> None:
+    def sync(self, only: frozenset[str] | None = None) -> None:
+        """Sync everything, or just ``only`` (paths a file watcher reported changed)."""
         if self._stopped or not self.writable:
             return
+        if only is None:
+            self._pending = None
+        elif self._pending is not None:
+            self._pending |= set(only)
         if self.syncing:
-            self._restart = True  # once this one ends: the user asked for a fresh look
+            self._restart = True  # once this one ends, look at what changed meanwhile
             return
         self.syncing = True
-        self._sync_requested.emit()
+        pending, self._pending = self._pending, set()
+        self._sync_requested.emit(None if pending is None else sorted(pending))
 
     def pause(self) -> None:
         self.worker.pause()
@@ -119,18 +127,19 @@ class Indexer(QObject):
         if self.syncing:
             self._restart_current()
         else:
-            self.sync()
+            self.sync(None)
 
     def _restart_current(self) -> None:
         # Start over with the change included; what is indexed so far stays indexed.
         self._restart = True
+        self._pending = None
         self.worker.cancel()
 
     def _on_write_access(self, writable: bool, message: str) -> None:
         self.writable = writable
         self.write_access.emit(writable, message)
         if writable and not self.syncing:
-            self.sync()  # pick up what changed while the app was closed
+            self.sync(None)  # pick up what changed while the app was closed
 
     def _on_finished(self, summary: object) -> None:
         self.syncing = False
@@ -138,7 +147,7 @@ class Indexer(QObject):
             return
         if self._restart:
             self._restart = False
-            self.sync()
+            self.sync(None if self._pending is None else frozenset(self._pending))
             return
         self.finished.emit(summary)
 

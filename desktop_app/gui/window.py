@@ -40,6 +40,7 @@ from desktop_app.gui.progress import IndexingPanel
 from desktop_app.gui.searching import ResultsArea, SearchController
 from desktop_app.gui.settings import AppSettings, SettingsDialog, open_settings
 from desktop_app.gui.threads import Indexer, Reader
+from desktop_app.gui.watch import FolderWatch
 from desktop_app.gui.widgets import Banner, EmptyState, FileDropFilter
 from desktop_app.gui.workers import LibrarySnapshot
 from desktop_app.library import DB_NAME, Library
@@ -191,6 +192,10 @@ class MainWindow(QMainWindow):
         self.indexer.failed.connect(self._on_sync_failed)
         self.indexer.folders_changed.connect(self._on_folders_changed)
 
+        self.watch = FolderWatch(self.library.roots(), self)
+        self.watch.changed.connect(self._on_files_changed)
+        self.watch.degraded.connect(self._on_watch_degraded)
+
         self.reader = Reader(self.library, self)
         self.reader.model_ready.connect(self._on_model_ready)
         self.reader.model_failed.connect(self._on_model_failed)
@@ -210,6 +215,7 @@ class MainWindow(QMainWindow):
             self.reader.start()
             self.reader.snapshot()
             self.indexer.start()
+            self.watch.start()
             self.focus_search()
 
     @property
@@ -239,6 +245,7 @@ class MainWindow(QMainWindow):
         self._snapshot_timer.stop()
         self.search.stop()
         self.preview.stop()
+        self.watch.stop()
         self.indexer.stop()
         self.reader.stop()
         self.indexer.join()
@@ -362,7 +369,17 @@ class MainWindow(QMainWindow):
             self.search.refresh()  # the new files may answer the question better
         self.indexing_finished.emit(summary)
 
+    def _on_files_changed(self, paths: frozenset[str] | None) -> None:
+        if not self._closed:
+            self.indexer.sync(paths)
+
+    def _on_watch_degraded(self, message: str) -> None:
+        if not self._closed:
+            self.statusBar().showMessage(message)
+
     def _on_folders_changed(self) -> None:
+        if not self._closed:
+            self.watch.set_roots(self.library.roots())
         self._request_snapshot()
         self.search.refresh()  # a removed folder's passages must leave the results
 

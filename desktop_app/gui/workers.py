@@ -119,8 +119,9 @@ class SyncWorker(QObject):
             self.failed.emit(str(exc))
         self.folders_changed.emit()
 
-    @Slot()
-    def sync(self) -> None:
+    @Slot(object)
+    def sync(self, only: list[str] | None = None) -> None:
+        """One sync: of everything, or ``only`` of the paths a file watcher reported."""
         if self._stopping.is_set():
             return
         control = SyncControl()
@@ -133,7 +134,7 @@ class SyncWorker(QObject):
         summary = None
         events = None
         try:
-            events = self._library.sync(control)
+            events = self._library.sync(control, only=only)
             for event in events:
                 self.progress.emit(event)
                 if event.summary is not None:

@@ -90,14 +90,27 @@ class VectorIndex:
                     self._index.mark_deleted(label)
                     self._labels.discard(label)
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Labels and cosine similarities of the k nearest live vectors, best first."""
+    def search(self, query: np.ndarray, k: int,
+               allowed: set[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Labels and cosine similarities of the k nearest live vectors, best first
+        (only among ``allowed`` labels when given)."""
         with self._lock:
-            live = len(self._labels)
+            live = len(self._labels) if allowed is None else len(allowed & self._labels)
             if live == 0 or k <= 0:
                 return np.zeros(0, np.int64), np.zeros(0, np.float32)
             k = min(k, live)
             self._index.set_ef(max(64, 2 * k))
-            labels, distances = self._index.knn_query(
-                np.asarray(query, np.float32).reshape(1, -1), k=k, num_threads=1)
+            q = np.asarray(query, np.float32).reshape(1, -1)
+            keep = None if allowed is None else allowed.__contains__
+            while True:
+                try:
+                    labels, distances = self._index.knn_query(q, k=k, num_threads=1,
+                                                              filter=keep)
+                    break
+                except RuntimeError:
+                    # hnswlib found fewer than k (possible with deleted or filtered-out
+                    # elements): ask for fewer
+                    if k == 1:
+                        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+                    k = max(1, k // 2)
         return labels[0].astype(np.int64), (1.0 - distances[0]).astype(np.float32)

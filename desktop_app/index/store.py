@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -52,6 +52,16 @@ CREATE TABLE IF NOT EXISTS chunks (
     vector BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks (file_id, ord);
+-- The keyword index (BM25) over chunk text, kept in step with the chunks by triggers.
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (
+    text, content = 'chunks', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts (chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
 """
 
 
@@ -113,6 +123,10 @@ class Store:
                         self.set_meta("schema_version", str(SCHEMA_VERSION))
                         self.set_meta("generation", "0")
                         self.set_meta("library_uuid", uuid.uuid4().hex)
+                    elif int(version) < SCHEMA_VERSION:
+                        # 1 → 2: the keyword index is new; fill it from the chunks
+                        self.db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild')")
+                        self.set_meta("schema_version", str(SCHEMA_VERSION))
                     elif int(version) > SCHEMA_VERSION:
                         raise StoreError(
                             f"{path} was written by a newer version of the app "
@@ -296,6 +310,29 @@ class Store:
             "SELECT c.id, f.path, c.page, c.char_start, c.char_end, c.text, f.status "
             f"FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})", ids)
         return {r[0]: ChunkRow(*r) for r in rows}
+
+    # -- keyword search --------------------------------------------------------------------
+    def keyword_search(self, fts_query: str, limit: int) -> list[tuple[int, float]]:
+        """(chunk id, bm25) best first; bm25 is lower-is-better as SQLite reports it."""
+        if not fts_query:
+            return []
+        try:
+            rows = self.db.execute(
+                "SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? "
+                "ORDER BY rank LIMIT ?", (fts_query, limit))
+            return [(int(r[0]), float(r[1])) for r in rows]
+        except sqlite3.OperationalError:  # a query FTS cannot parse finds nothing by keyword
+            return []
+
+    def chunk_vectors(self, ids: Iterable[int]) -> dict[int, bytes]:
+        ids = list(ids)
+        out: dict[int, bytes] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            out.update(self.db.execute(
+                f"SELECT id, vector FROM chunks WHERE id IN ({marks})", part).fetchall())
+        return out
 
     # -- status --------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

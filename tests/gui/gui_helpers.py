@@ -114,7 +114,9 @@ def assert_stopped(window) -> None:
         assert thread.isFinished() or not window.workers_started
     active = [t.objectName() or repr(t) for t in window.findChildren(QTimer) if t.isActive()]
     assert active == [], f"timers still running after close: {active}"
-    assert python_threads() == []
+    leftover = [f"{t.name} {type(t).__name__} {getattr(t, '_target', None)}"
+                for t in python_threads()]
+    assert leftover == [], f"threads still running after close: {leftover}"
 
 
 def drop_and_index(qtbot, window, paths: list[Path], timeout: int = 60_000):

@@ -185,3 +185,16 @@ def test_window_icon_is_installed_with_the_package(make_window):
     window = make_window(show=False)
     assert not window.windowIcon().isNull()
     assert (Path(__file__).resolve().parents[2] / "resources" / "app-icon.svg").is_file()
+
+
+def test_files_changed_on_disk_reach_the_results_without_a_rescan(qtbot, make_window, corpus):
+    window = make_window()
+    drop_and_index(qtbot, window, [corpus])
+    new = corpus / "glaciers.txt"
+    with qtbot.waitSignal(window.indexing_finished, timeout=30_000):
+        new.write_text("Glaciers are slow rivers of ice that carve valleys as they move.",
+                       encoding="utf-8")
+    assert search(qtbot, window, "moving ice shaping valleys")[0] == "glaciers.txt"
+    with qtbot.waitSignal(window.indexing_finished, timeout=30_000):
+        new.unlink()
+    assert "glaciers.txt" not in search(qtbot, window, "moving ice shaping valleys")
