@@ -55,6 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON array of results")
     p.add_argument("--queries-file", type=Path,
                    help="one query per line; with --json prints one JSON array per line")
+    p.add_argument("--mode", choices=("hybrid", "vector", "keyword"), default="hybrid",
+                   help="hybrid (default): meaning and keywords fused; vector: meaning only; "
+                        "keyword: words and \"exact phrases\" only")
+    p.add_argument("--in", dest="folder", type=Path, default=None, metavar="PATH",
+                   help="only files below this folder")
+    p.add_argument("--type", dest="types", action="append", default=[], metavar="SUFFIX",
+                   help="only files of this type (pdf, md, txt…); repeatable")
+    p.add_argument("--since", default=None, metavar="DATE",
+                   help="only files modified on or after DATE (YYYY-MM-DD)")
+    p.add_argument("--per-file", type=int, default=3, metavar="N",
+                   help="at most N passages per file (0: no limit; default 3)")
+    p.add_argument("--like", type=int, default=None, metavar="CHUNK_ID",
+                   help="more like this: passages similar to a result's chunk_id (from --json)")
     _add_data_dir(p)
 
     p = sub.add_parser("status", help="folders, files per status, chunks, model, size on disk")
@@ -132,12 +145,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "index":
             return cmd.index(data_dir, args.paths)
         if args.command == "search":
-            if (args.query is None) == (args.queries_file is None):
-                parser.error("search needs a QUERY or --queries-file (one of them)")
+            if sum(x is not None for x in (args.query, args.queries_file, args.like)) != 1:
+                parser.error("search needs a QUERY, --queries-file or --like (one of them)")
             if args.k < 1:
                 parser.error("-k must be at least 1")
+            since = None
+            if args.since:
+                from datetime import datetime
+
+                try:
+                    since = datetime.fromisoformat(args.since)
+                except ValueError:
+                    parser.error(f"--since: {args.since!r} is not a date (YYYY-MM-DD)")
+            options = {"mode": args.mode, "per_file": args.per_file or None,
+                       "folder": str(args.folder.expanduser().resolve()) if args.folder
+                       else None, "file_types": tuple(args.types), "since": since}
             return cmd.search(data_dir, args.query, args.queries_file, k=args.k,
-                              as_json=args.json)
+                              as_json=args.json, options=options, like=args.like)
         if args.command == "status":
             return cmd.status(data_dir, as_json=args.json)
         if args.command == "remove":

@@ -160,10 +160,17 @@ def _print_results(query: str, results: list[SearchResult]) -> None:
         where = f"p.{r.page}" if r.page is not None else "-"
         print(f"{rank:>2}. {r.score:.3f}  {r.path}  {where}")
         print(f"      {_snippet(r.text)}")
+        notes = []
+        if r.more_in_file:
+            notes.append(f"+{r.more_in_file} more in this file")
+        if r.duplicates:
+            notes.append(f"also in {len(r.duplicates)} other file(s)")
+        if notes:
+            print(f"      ({'; '.join(notes)})")
 
 
 def search(data_dir: Path, query: str | None, queries_file: Path | None, *, k: int,
-           as_json: bool) -> int:
+           as_json: bool, options: dict | None = None, like: int | None = None) -> int:
     if queries_file is not None:
         try:
             queries = [q.strip() for q in queries_file.read_text(encoding="utf-8").splitlines()]
@@ -173,8 +180,14 @@ def search(data_dir: Path, query: str | None, queries_file: Path | None, *, k: i
         queries = [query or ""]
     if not (data_dir / "library.sqlite3").exists():
         raise LibraryError(f"no library in {data_dir} yet: run 'desktop-app index FOLDER' first")
+    options = options or {}
     with _open(data_dir) as lib:
-        all_results = lib.search_many(queries, k)
+        if like is not None:
+            options.pop("mode", None)
+            all_results = [lib.more_like(like, k, **options)]
+            queries = [f"like chunk {like}"]
+        else:
+            all_results = lib.search_many(queries, k, **options)
     if queries_file is not None:
         for q, results in zip(queries, all_results):
             if as_json:

@@ -46,6 +46,8 @@ class SearchOptions:
     since: datetime | None = None  # only files modified on or after
     per_file: int | None = DEFAULT_PER_FILE  # None: no cap
     collapse_duplicates: bool = True
+    #: the keyword ranking's weight in the fusion (the vector ranking's is 1)
+    keyword_weight: float = 1.0
 
     @property
     def filtered(self) -> bool:
@@ -105,21 +107,23 @@ def _vector_candidates(lib: Library, query: np.ndarray, options: SearchOptions,
 
 
 def _keyword_candidates(lib: Library, text: str, options: SearchOptions,
-                        n: int) -> list[int]:
+                        n: int) -> list[tuple[int, float]]:
+    """(chunk id, BM25 relevance, higher is better) best first."""
     query = keyword_query(text)
     if not query:
         return []
     where, params = _filter_sql(options)
     if not options.filtered:
-        return [cid for cid, _ in lib.store.keyword_search(query, n)]
+        return [(cid, -rank) for cid, rank in lib.store.keyword_search(query, n)]
     import sqlite3
 
     try:
         rows = lib.store.db.execute(
-            "SELECT t.rowid FROM chunks_fts t JOIN chunks c ON c.id = t.rowid "
+            "SELECT t.rowid, bm25(chunks_fts) AS rank FROM chunks_fts t "
+            "JOIN chunks c ON c.id = t.rowid "
             f"JOIN files f ON f.id = c.file_id WHERE chunks_fts MATCH ? AND {where} "
-            "ORDER BY bm25(chunks_fts) LIMIT ?", [query, *params, n])
-        return [int(r[0]) for r in rows]
+            "ORDER BY rank LIMIT ?", [query, *params, n])
+        return [(int(r[0]), -float(r[1])) for r in rows]
     except sqlite3.OperationalError:
         return []
 
@@ -129,7 +133,7 @@ def search(lib: Library, text: str, query: np.ndarray | None,
     """Run one search; ``query`` is the text's vector (None for keyword-only)."""
     n = max(CANDIDATES, options.k * 10)
     vector_hits: list[tuple[int, float]] = []
-    keyword_hits: list[int] = []
+    keyword_hits: list[tuple[int, float]] = []
     if options.mode in ("hybrid", "vector") and query is not None:
         vector_hits = _vector_candidates(lib, query, options, n)
     if options.mode in ("hybrid", "keyword") and text.strip():
@@ -137,15 +141,19 @@ def search(lib: Library, text: str, query: np.ndarray | None,
     fused: dict[int, float] = {}
     for rank, (cid, _) in enumerate(vector_hits):
         fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-    for rank, cid in enumerate(keyword_hits):
-        fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+    for rank, (cid, _) in enumerate(keyword_hits):
+        fused[cid] = fused.get(cid, 0.0) + options.keyword_weight / (RRF_K + rank + 1)
     if options.mode == "vector":
         order = [cid for cid, _ in vector_hits]
     elif options.mode == "keyword":
-        order = keyword_hits
+        order = [cid for cid, _ in keyword_hits]
     else:
         order = sorted(fused, key=lambda cid: -fused[cid])
     cosine = dict(vector_hits)
+    if query is None and keyword_hits:
+        # keyword only: no query vector; the score is BM25 relative to the best match
+        best = max(keyword_hits[0][1], 1e-9)
+        cosine = {cid: max(0.0, bm25 / best) for cid, bm25 in keyword_hits}
     missing = [cid for cid in order if cid not in cosine]
     if missing and query is not None:
         q = lib.codec.query(query)

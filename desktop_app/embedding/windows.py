@@ -77,7 +77,9 @@ def build_windows(
         while last + 1 < n and ends[last + 1] - starts[first] <= core_budget:
             last += 1
         core_start, core_end = starts[first], ends[last]
-        spare = budget - (core_end - core_start)
+        # Context is capped at context_tokens a side: filling the window instead doubled the
+        # tokens encoded per token indexed (1.99 vs 1.51 on the shared PDFs) for no gain.
+        spare = min(budget - (core_end - core_start), 2 * context_tokens)
         right_avail = len(body) - core_end
         left = min(core_start, spare - min(right_avail, spare // 2))
         right = min(right_avail, spare - left)

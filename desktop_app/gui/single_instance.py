@@ -32,6 +32,8 @@ from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QWidget
 
+from desktop_app.paths import normalise
+
 log = logging.getLogger(__name__)
 
 #: How long a new launch tries to reach a running one; a live server answers in microseconds.
@@ -54,7 +56,7 @@ def _user() -> str:
 
 def server_name(data_dir: Path | str) -> str:
     """The local server's name for this user and library (a socket path on Linux)."""
-    library = str(Path(data_dir).expanduser().resolve())
+    library = normalise(data_dir)
     if sys.platform == "win32":
         library = library.lower()  # the same folder under any spelling of its case
     key = hashlib.sha256(f"{_user()}\0{library}".encode()).hexdigest()[:24]

@@ -1,0 +1,102 @@
+"""Hybrid search, filters and result shape on a small real library."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from desktop_app.library import Library
+from desktop_app.searching import keyword_query
+
+DOCS = {
+    "errors.log.txt": "2024-03-02 worker-7 crashed with ERR_QUOTA_0x7F3A while syncing the "
+                      "archive; retrying in 30 seconds.",
+    "garden.md": "Tomatoes need six hours of sun a day and deep watering twice a week.",
+    "bikes.txt": "Check the chain tension and tyre pressure before a long bicycle ride.",
+    "notes/recipe.md": "Knead the dough for ten minutes until it is smooth and elastic.",
+    "notes/meeting.txt": "The budget meeting moved to Thursday; bring the quarterly report.",
+}
+LONG = "\n\n".join(f"Section {i}. Bread rises because yeast ferments sugar into carbon "
+                   f"dioxide; bakers proof dough number {i} in a warm place." for i in range(30))
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    root = tmp_path_factory.mktemp("search")
+    docs = root / "docs"
+    for name, text in DOCS.items():
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs / name).write_text(text)
+    (docs / "baking.txt").write_text(LONG)
+    shutil.copy(docs / "garden.md", docs / "notes" / "garden-copy.md")
+    old = time.mktime(datetime(2020, 1, 1).timetuple())
+    os.utime(docs / "bikes.txt", (old, old))
+    lib = Library(root / "data", chunk_tokens=64)
+    lib.add([docs])
+    list(lib.sync())
+    yield lib, docs
+    lib.close()
+
+
+def names(results) -> list[str]:
+    return [Path(r.path).name for r in results]
+
+
+def test_keyword_queries_quote_words_and_require_quoted_phrases():
+    assert keyword_query("how do I fix ERR_QUOTA_0x7F3A") == '"fix" OR "err_quota_0x7f3a"'
+    assert keyword_query('tyres "chain tension"') == '"chain tension"'
+    assert keyword_query("the of and") == ""
+
+
+def test_an_error_code_finds_its_chunk_in_hybrid_and_keyword_mode(library):
+    lib, _ = library
+    for mode in ("hybrid", "keyword"):
+        assert names(lib.search("ERR_QUOTA_0x7F3A", k=1, mode=mode)) == ["errors.log.txt"]
+
+
+def test_an_exact_phrase_must_appear(library):
+    lib, _ = library
+    hits = lib.search('"chain tension"', k=5, mode="keyword")
+    assert names(hits) == ["bikes.txt"]
+
+
+def test_meaning_still_wins_without_shared_words(library):
+    lib, _ = library
+    assert names(lib.search("growing vegetables in sunshine", k=1))[0] in ("garden.md",
+                                                                          "garden-copy.md")
+
+
+def test_filters_by_folder_type_and_date(library):
+    lib, docs = library
+    inside = lib.search("budget", k=5, folder=str((docs / "notes").resolve()))
+    assert inside and all("/notes/" in r.path for r in inside)
+    markdown = lib.search("dough and sunshine", k=10, file_types=("md",))
+    assert markdown and all(r.path.endswith(".md") for r in markdown)
+    recent = lib.search("bicycle tyres", k=10, since=datetime(2023, 1, 1))
+    assert "bikes.txt" not in names(recent)
+    assert "bikes.txt" in names(lib.search("bicycle tyres", k=10))
+
+
+def test_copies_collapse_and_each_file_gives_at_most_three_passages(library):
+    lib, _ = library
+    hits = lib.search("tomatoes sun watering", k=10)
+    gardens = [h for h in hits if "garden" in Path(h.path).name]
+    assert len(gardens) == 1 and len(gardens[0].duplicates) == 1
+    bread = [h for h in lib.search("how yeast makes bread rise", k=10)
+             if Path(h.path).name == "baking.txt"]
+    assert len(bread) == 3 and bread[0].more_in_file > 0
+    uncapped = lib.search("how yeast makes bread rise", k=10, per_file=None)
+    assert sum(Path(h.path).name == "baking.txt" for h in uncapped) > 3
+
+
+def test_more_like_this_uses_a_results_own_vector(library):
+    lib, _ = library
+    [seed] = lib.search("knead the dough", k=1, mode="vector")
+    similar = lib.more_like(seed.chunk_id, k=3, per_file=None)
+    assert seed.chunk_id not in [h.chunk_id for h in similar]
+    assert "baking.txt" in names(similar)
