@@ -4,7 +4,9 @@ page of them is useful (near-duplicates collapsed, a few passages per file at mo
 
 Vector search finds meaning; keyword search finds names, codes, error messages and
 "exact phrases" that an embedding blurs. Reciprocal rank fusion needs no score calibration
-between the two. The score shown with a result is always its cosine similarity to the query.
+between the two. The score shown with a result follows its ranking: in vector mode the cosine similarity to
+the query; in hybrid mode the fused relevance, 1.0 for a passage ranked first by both
+searches; in keyword mode BM25 relative to the best match.
 """
 
 from __future__ import annotations
@@ -150,6 +152,9 @@ def search(lib: Library, text: str, query: np.ndarray | None,
     else:
         order = sorted(fused, key=lambda cid: -fused[cid])
     cosine = dict(vector_hits)
+    if options.mode == "hybrid":
+        best = (1.0 + options.keyword_weight) / (RRF_K + 1)
+        return shape(lib, order, {cid: f / best for cid, f in fused.items()}, options)
     if query is None and keyword_hits:
         # keyword only: no query vector; the score is BM25 relative to the best match
         best = max(keyword_hits[0][1], 1e-9)

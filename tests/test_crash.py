@@ -76,8 +76,8 @@ def check_sound(data: Path) -> set[str]:
         for path in sorted(indexed)[:: max(1, len(indexed) // 6)]:
             # a chunk's own stored vector must find it: proof that it is in the graph
             record = lib.store.files()[path]
-            vector = lib.store.chunks_of_file(record.id)[0].vector.astype("float32")
-            hits = lib.search_vector(vector, k=1)
+            chunk_id = lib.store.chunk_ids_of([record.id])[0]
+            hits = lib.search_vector(lib.chunk_vector(chunk_id), k=1)
             assert hits[0].path == path, f"{path} not found after the crash"
         return indexed
 
@@ -106,5 +106,5 @@ def test_sigkill_at_several_moments_loses_nothing_committed(tmp_path):
         rows = lib.store.db.execute("SELECT COUNT(*), COUNT(DISTINCT path) FROM files").fetchone()
         assert rows[0] == rows[1] == FILES
         late = sorted(set(signatures) - before)[-1]
-        vector = lib.store.chunks_of_file(lib.store.files()[late].id)[0].vector
-        assert lib.search_vector(vector.astype("float32"), k=1)[0].path == late
+        chunk_id = lib.store.chunk_ids_of([lib.store.files()[late].id])[0]
+        assert lib.search_vector(lib.chunk_vector(chunk_id), k=1)[0].path == late
