@@ -29,6 +29,20 @@ from desktop_app.gui.snippets import highlight_html, make_snippet, query_terms
 ResultRole = Qt.ItemDataRole.UserRole + 1
 #: The snippet of a row, as plain text.
 SnippetRole = Qt.ItemDataRole.UserRole + 2
+#: "+2 more in this file · also in 1 other file", or "" (see ``extras_text``).
+ExtrasRole = Qt.ItemDataRole.UserRole + 3
+
+
+def extras_text(result: SearchResult) -> str:
+    """What a result stands for besides itself: passages of its file left out of the list,
+    and copies of the same passage in other files."""
+    parts = []
+    if result.more_in_file:
+        parts.append(f"+{result.more_in_file} more in this file")
+    if result.duplicates:
+        n = len(result.duplicates)
+        parts.append(f"also in {n} other file{'s' if n != 1 else ''}")
+    return "  ·  ".join(parts)
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -43,10 +57,12 @@ class ResultsModel(QAbstractListModel):
         self.query = ""
         self.terms: list[str] = []
 
-    def set_results(self, query: str, results: list[SearchResult]) -> None:
+    def set_results(self, query: str, results: list[SearchResult], *,
+                    highlight: bool = True) -> None:
+        """Show ``results``; ``highlight``: mark the query's words in the snippets."""
         self.beginResetModel()
         self.query = query
-        self.terms = query_terms(query)
+        self.terms = query_terms(query) if highlight else []
         self._results = list(results)
         self._snippets = [make_snippet(r.text, self.terms) for r in self._results]
         self.endResetModel()
@@ -68,13 +84,21 @@ class ResultsModel(QAbstractListModel):
             return os.path.basename(result.path)
         if role == Qt.ItemDataRole.ToolTipRole:
             where = f" — page {result.page}" if result.page is not None else ""
-            return f"{result.path}{where}\nrelevance {result.score:.2f}"
+            tip = f"{result.path}{where}\nrelevance {result.score:.2f}"
+            if result.more_in_file:
+                tip += f"\n{result.more_in_file} more matching passages in this file"
+            if result.duplicates:
+                tip += "\nThe same passage is also in:\n" + "\n".join(
+                    f"  {p}" for p in result.duplicates[:10])
+            return tip
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{os.path.basename(result.path)}, {self._snippets[index.row()]}"
         if role == ResultRole:
             return result
         if role == SnippetRole:
             return self._snippets[index.row()]
+        if role == ExtrasRole:
+            return extras_text(result)
         return None
 
 
@@ -140,17 +164,26 @@ class ResultDelegate(QStyledItemDelegate):
                                                  name_rect.width()))
         self._paint_score(painter, bar, result.score, palette, selected)
 
-        # Line 2: folder (elided in the middle, where paths are least informative) and page.
+        # Line 2: folder (elided in the middle, where paths are least informative) and page;
+        # at the right, what the result stands for besides itself ("+2 more in this file").
         top = rect.top() + name_metrics.height() + 2
+        line = QRect(rect.left(), top, rect.width(), detail_metrics.height())
+        painter.setFont(detail_font)
+        painter.setPen(dim_color)
+        extras = extras_text(result)
+        if extras:
+            extras = detail_metrics.elidedText(extras, Qt.TextElideMode.ElideRight,
+                                               rect.width() // 2)
+            extras_width = detail_metrics.horizontalAdvance(extras)
+            painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             extras)
+            line.setWidth(max(0, rect.width() - extras_width - 12))
         page = f"  ·  page {result.page}" if result.page is not None else ""
         page_width = detail_metrics.horizontalAdvance(page)
         folder = detail_metrics.elidedText(os.path.dirname(result.path),
                                            Qt.TextElideMode.ElideMiddle,
-                                           max(40, rect.width() - page_width))
-        painter.setFont(detail_font)
-        painter.setPen(dim_color)
-        painter.drawText(QRect(rect.left(), top, rect.width(), detail_metrics.height()),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                                           max(40, line.width() - page_width))
+        painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          folder + page)
 
         # Lines 3-4: the snippet, query words bold on a soft highlight.

@@ -8,6 +8,8 @@ on the reader thread; this object only decides when to ask and what to show.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
@@ -28,6 +30,8 @@ from desktop_app.gui.results import ResultDelegate, ResultsModel
 
 #: Quiet time after the last keystroke before a search starts, in ms.
 DEBOUNCE_MS = 150
+#: What the search box shows during "more like this".
+LIKE_PREFIX = "like: "
 
 
 class ResultsArea(QSplitter):
@@ -59,7 +63,7 @@ class ResultsArea(QSplitter):
 
 
 class SearchController(QObject):
-    search_requested = Signal(int, str)  # generation, query
+    search_requested = Signal(int, str, object)  # generation, query, search options (dict)
     results_shown = Signal(str, int)  # query, number of results
     result_selected = Signal(object)  # SearchResult, or None when nothing is selected
     result_activated = Signal(object)  # SearchResult (Enter or double-click)
@@ -74,6 +78,10 @@ class SearchController(QObject):
         self.generation = 0
         self._model_ready = False
         self._corpus_hint = ""
+        #: Library.search keyword arguments for each search (the filter row's choices)
+        self.options: Callable[[], dict[str, object]] = dict
+        #: "more like this": (the chunk id, the text the box shows for it)
+        self._like: tuple[int, str] | None = None
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(DEBOUNCE_MS)
@@ -97,9 +105,32 @@ class SearchController(QObject):
             self.result_selected.emit(None)
             self._show_idle()
             return
+        options = dict(self.options())
+        if self._like is not None and query == self._like[1]:
+            options["like"] = self._like[0]
+        else:
+            self._like = None
         if not self._model_ready:
             self.header.setText("Loading the model… your search starts as soon as it is ready")
-        self.search_requested.emit(self.generation, query)
+        self.search_requested.emit(self.generation, query, options)
+
+    def more_like(self, result: SearchResult | None) -> None:
+        """Show the passages most like ``result``'s (by its own vector), itself left out."""
+        if result is None:
+            return
+        text = LIKE_PREFIX + os.path.basename(result.path)
+        if result.page is not None:
+            text += f" (page {result.page})"
+        self._like = (result.chunk_id, text)
+        self.line_edit.blockSignals(True)  # not a keystroke: no debounced search of "like: …"
+        self.line_edit.setText(text)
+        self.line_edit.blockSignals(False)
+        self.search_now()
+
+    @property
+    def liking(self) -> bool:
+        """Whether the results shown are "more like this" ones."""
+        return self._like is not None and self.line_edit.text().strip() == self._like[1]
 
     def refresh(self) -> None:
         """Run the current query again (new files were indexed)."""
@@ -117,9 +148,12 @@ class SearchController(QObject):
         previous = self.model.result(current.row()) if current.isValid() else None
         if query != self.model.query:
             previous = None
-        self.model.set_results(query, results)
+        like = self._like is not None and query == self._like[1]
+        self.model.set_results(query, results, highlight=not like)
         if results:
-            self.header.setText(f"{len(results)} best passages for “{query}”")
+            self.header.setText(
+                f"{len(results)} passages most like {query[len(LIKE_PREFIX):]}" if like
+                else f"{len(results)} best passages for “{query}”")
             # The same query again (new files were indexed): keep the passage the user is
             # reading if it is still a result. A new query: take its best result.
             row = next((i for i, r in enumerate(results)
@@ -127,6 +161,8 @@ class SearchController(QObject):
             self.view.selectionModel().setCurrentIndex(
                 self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
             self.view.scrollTo(self.model.index(row, 0))
+        elif self.options().keys() - {"mode"}:
+            self.header.setText(f"Nothing found for “{query}” with these filters")
         else:
             self.header.setText(f"Nothing found for “{query}” yet — add folders or wait for "
                                 "indexing to finish")

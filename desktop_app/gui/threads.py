@@ -187,9 +187,10 @@ class Reader(QObject):
     def join(self) -> None:
         self.thread.wait()
 
-    def search(self, generation: int, query: str) -> None:
+    def search(self, generation: int, query: str,
+               options: dict[str, object] | None = None) -> None:
         if not self._stopped:
-            self.worker.request_search(generation, query)
+            self.worker.request_search(generation, query, options)
 
     def preview(self, generation: int, request: PreviewRequest) -> None:
         if not self._stopped:

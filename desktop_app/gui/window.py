@@ -34,6 +34,7 @@ from desktop_app import APP_NAME, __version__
 from desktop_app.events import SearchResult, SyncProgress, SyncSummary
 from desktop_app.gui import desktop
 from desktop_app.gui.appicon import app_icon
+from desktop_app.gui.filters import FilterRow
 from desktop_app.gui.folders import FoldersPanel
 from desktop_app.gui.problems import ProblemsPanel
 from desktop_app.gui.progress import IndexingPanel
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         self.search_input.setFont(font)
         self.search_input.setMinimumHeight(self.search_input.sizeHint().height() + 10)
+        self.filters = FilterRow()
 
         self.folders = FoldersPanel()
         self.indexing = IndexingPanel()
@@ -130,6 +132,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(10, 8, 10, 4)
         layout.addWidget(self.banner)
         layout.addWidget(self.search_input)
+        layout.addWidget(self.filters)
         layout.addWidget(self.main_split, 1)
         self.setCentralWidget(central)
         self.drops = FileDropFilter(self, central)
@@ -144,6 +147,23 @@ class MainWindow(QMainWindow):
                                        self.results_model, self.results_header, self)
         self.search.result_selected.connect(self._show_result)
         self.search.result_activated.connect(self._open_result)
+        self.search.options = self.filters.options
+        self.filters.changed.connect(self.search.refresh)
+
+        # On a result: its context menu, and shortcuts that work from the search box too.
+        self.more_like_action = QAction("&More like this", self)
+        self.more_like_action.setShortcut(QKeySequence("Ctrl+M"))
+        self.more_like_action.setToolTip("Passages most like the selected one")
+        self.more_like_action.triggered.connect(self.more_like_current)
+        self.only_file_action = QAction("Search only in this &file", self)
+        self.only_file_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
+        self.only_file_action.triggered.connect(self.search_current_file)
+        self.open_action = QAction("&Open file", self)
+        self.open_action.triggered.connect(self._open_current)
+        self.results_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for action in (self.open_action, self.more_like_action, self.only_file_action):
+            self.results_view.addAction(action)
+            self.addAction(action)
         for keys in ("Ctrl+K", QKeySequence.StandardKey.Find):
             QShortcut(QKeySequence(keys), self, activated=self.focus_search)
 
@@ -391,6 +411,7 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self.folders.set_folders(snapshot.folders)
+        self.filters.set_roots([folder.path for folder in snapshot.folders])
         self.problems.set_problems(snapshot.status.problems)
         self._has_folders = bool(snapshot.folders)
         self._update_center()
@@ -402,6 +423,25 @@ class MainWindow(QMainWindow):
             else "")
 
     # -- results -------------------------------------------------------------------------
+    def current_result(self) -> SearchResult | None:
+        index = self.results_view.currentIndex()
+        return self.results_model.result(index.row()) if index.isValid() else None
+
+    def more_like_current(self) -> None:
+        """"More like this" for the selected result."""
+        self.search.more_like(self.current_result())
+
+    def search_current_file(self) -> None:
+        """Limit the search to the selected result's file (its "+N more in this file")."""
+        result = self.current_result()
+        if result is not None:
+            self.filters.set_folder(result.path)
+
+    def _open_current(self) -> None:
+        result = self.current_result()
+        if result is not None:
+            self._open_result(result)
+
     def _show_result(self, result: SearchResult | None) -> None:
         if result is None:
             self.preview.show_placeholder("Select a result to see the passage in its page.")

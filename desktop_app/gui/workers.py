@@ -171,7 +171,7 @@ class ReaderWorker(QObject):
         self._library = library
         self._k = k
         self._guard = threading.Lock()
-        self._search: tuple[int, str] | None = None
+        self._search: tuple[int, str, dict[str, object]] | None = None
         self._preview: tuple[int, PreviewRequest] | None = None
         self._snapshot = False
         self._stopping = threading.Event()
@@ -180,9 +180,12 @@ class ReaderWorker(QObject):
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
 
     # -- called from the UI thread -----------------------------------------------------
-    def request_search(self, generation: int, query: str) -> None:
+    def request_search(self, generation: int, query: str,
+                       options: dict[str, object] | None = None) -> None:
+        """Search for ``query`` with ``Library.search`` keyword arguments; with a ``like``
+        option (a chunk id), passages like that one instead ("more like this")."""
         with self._guard:
-            self._search = (generation, query)
+            self._search = (generation, query, dict(options or {}))
         self._wake.emit()
 
     def request_preview(self, generation: int, request: PreviewRequest) -> None:
@@ -232,9 +235,14 @@ class ReaderWorker(QObject):
             else:
                 return
 
-    def _run_search(self, generation: int, query: str) -> None:
+    def _run_search(self, generation: int, query: str, options: dict[str, object]) -> None:
         try:
-            results = self._library.search(query, self._k)
+            like = options.pop("like", None)
+            if like is not None:
+                options.pop("mode", None)  # by the passage's own vector, whatever the mode
+                results = self._library.more_like(int(like), self._k, **options)  # type: ignore[arg-type]
+            else:
+                results = self._library.search(query, self._k, **options)
         except Exception as exc:  # reported in the window; the next query may work
             log.exception("search failed")
             self.search_failed.emit(generation, str(exc))
