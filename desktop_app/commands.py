@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from desktop_app.events import SearchResult, SyncProgress, SyncSummary
+from desktop_app.formatting import format_duration
 from desktop_app.library import Library, LibraryError, NotInLibraryError
 
 
@@ -22,15 +23,6 @@ ENGINE: dict[str, object] = {"provider": "auto", "threads": 0}
 
 def _open(data_dir: Path) -> Library:
     return Library(data_dir, provider=str(ENGINE["provider"]), threads=int(ENGINE["threads"]))
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    seconds = int(seconds)
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
 class ProgressBar:
@@ -52,8 +44,9 @@ class ProgressBar:
             bar_width = 24
             filled = int(frac * bar_width)
             bar = "█" * filled + "░" * (bar_width - filled)
+            eta = format_duration(p.eta_seconds, "--:--")
             line = (f"{bar} {p.files_done}/{p.files_total} files  {p.chunks_done} chunks  "
-                    f"{p.chunks_per_second:.1f} chunks/s  ETA {_duration(p.eta_seconds)}")
+                    f"{p.chunks_per_second:.1f} chunks/s  ETA {eta}")
         sys.stderr.write("\r" + line[: width - 1].ljust(width - 1))
         sys.stderr.flush()
 

@@ -205,13 +205,17 @@ class Library:
                 self.save_graph()
             except Exception:  # closing must not raise; the graph is rebuilt from SQLite
                 log.exception("could not save the vector graph")
+        self._close_connections()
+        self._lock.release()
+
+    def _close_connections(self) -> None:
+        """Close every thread's connection; each thread opens a new one on next use."""
         with self._stores_lock:
             for store in self._stores:
                 with contextlib.suppress(Exception):
                     store.close()
             self._stores.clear()
         self._local = threading.local()
-        self._lock.release()
 
     def __enter__(self) -> Library:
         return self
@@ -341,12 +345,7 @@ class Library:
     def _swap_in(self, staging_dir: Path, encoder: Encoder | None) -> None:
         with self._swap_lock:
             self.save_graph()
-            with self._stores_lock:
-                for store in self._stores:
-                    with contextlib.suppress(Exception):
-                        store.close()
-                self._stores.clear()
-            self._local = threading.local()
+            self._close_connections()
             for suffix in ("-wal", "-shm"):
                 (self.data_dir / (DB_NAME + suffix)).unlink(missing_ok=True)
             # The commit point: from here on the library is the new model's.

@@ -4,9 +4,9 @@ page of them is useful (near-duplicates collapsed, a few passages per file at mo
 
 Vector search finds meaning; keyword search finds names, codes, error messages and
 "exact phrases" that an embedding blurs. Reciprocal rank fusion needs no score calibration
-between the two. The score shown with a result follows its ranking: in vector mode the cosine similarity to
-the query; in hybrid mode the fused relevance, 1.0 for a passage ranked first by both
-searches; in keyword mode BM25 relative to the best match.
+between the two. The score shown with a result follows its ranking: in vector mode the
+cosine similarity to the query; in hybrid mode the fused relevance, 1.0 for a passage ranked
+first by both searches; in keyword mode BM25 relative to the best match.
 """
 
 from __future__ import annotations

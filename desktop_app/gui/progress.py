@@ -19,16 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.events import SyncProgress, SyncSummary
+from desktop_app.formatting import format_duration
 from desktop_app.gui.widgets import SecondaryLabel
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    seconds = round(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def summary_text(summary: SyncSummary) -> str:
