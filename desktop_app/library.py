@@ -12,7 +12,6 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -303,61 +302,11 @@ class Library:
     # -- switching models ----------------------------------------------------------------
     def switch_model(self, profile: ModelProfile, model_dir: Path | None,
                      control: SyncControl | None = None) -> Iterator[SyncProgress]:
-        """Re-index the library's folders with another model, then swap it in atomically.
+        """Re-index the library's folders with another model, then swap it in atomically
+        (see ``desktop_app.switching``); searches use the current model until then."""
+        from desktop_app.switching import switch_model
 
-        The new index is built in ``<data>/switching/<model>/`` while this library keeps
-        answering searches with the old one. Only a finished build replaces the old index
-        (the database file is the commit point: one ``os.replace``); a cancelled or crashed
-        build leaves the old index untouched and is resumed by the next switch to that model.
-        """
-        self._require_write_lock()
-        if profile.model_id == self.profile.model_id:
-            raise LibraryError(f"this library already uses {profile.model_id}")
-        staging_dir = self.data_dir / "switching" / profile.model_id.replace("/", "--")
-        staging = Library(staging_dir, provider=self.provider_preference, threads=self.threads,
-                          profile=profile, model_dir=model_dir, chunk_tokens=self.chunk_tokens,
-                          models_root=self.models_root, vector_format=self.codec.format)
-        finished = False
-        try:
-            staging.claim_write()
-            store = self.store
-            for root in store.roots():
-                staging.store.add_root(root)
-            for path in store.excluded():
-                staging.store.add_excluded(path)
-            if self.exclude_patterns:
-                staging.set_exclude_patterns(self.exclude_patterns)
-            staging.set_max_file_mb(self.max_file_bytes >> 20)
-            for event in staging.sync(control):
-                yield event
-                finished = event.phase == "done"
-            if finished:
-                staging.save_graph()
-                with staging.store.db:
-                    staging.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                encoder = staging._encoder
-                staging._encoder = None
-        finally:
-            staging.close()
-        if finished:
-            self._swap_in(staging_dir, encoder)
-
-    def _swap_in(self, staging_dir: Path, encoder: Encoder | None) -> None:
-        with self._swap_lock:
-            self.save_graph()
-            self._close_connections()
-            for suffix in ("-wal", "-shm"):
-                (self.data_dir / (DB_NAME + suffix)).unlink(missing_ok=True)
-            # The commit point: from here on the library is the new model's.
-            os.replace(staging_dir / DB_NAME, self.data_dir / DB_NAME)
-            for name in (GRAPH_NAME, Path(GRAPH_NAME).with_suffix(".json").name):
-                if (staging_dir / name).exists():
-                    os.replace(staging_dir / name, self.data_dir / name)
-            shutil.rmtree(staging_dir, ignore_errors=True)
-            with self._encoder_lock:
-                self._encoder = encoder
-            self._load_settings()
-            self.graph = self._open_graph()
+        yield from switch_model(self, profile, model_dir, control)
 
     # -- searching -----------------------------------------------------------------------
     def search(self, query: str, k: int = 10, **options: object) -> list[SearchResult]:
