@@ -337,8 +337,7 @@ class Library:
         vector = self.chunk_vector(chunk_id)
         if vector is None:
             return []
-        hits = self.search_vector(vector, k + 1, **options)
-        return [h for h in hits if h.chunk_id != chunk_id][:k]
+        return self.search_vector(vector, k, exclude_chunk=chunk_id, **options)
 
     def chunk_vector(self, chunk_id: int) -> np.ndarray | None:
         """A stored chunk's vector, as the graph compares it ("more like this")."""

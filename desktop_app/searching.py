@@ -50,6 +50,8 @@ class SearchOptions:
     collapse_duplicates: bool = True
     #: the keyword ranking's weight in the fusion (the vector ranking's is 1)
     keyword_weight: float = 1.0
+    #: a chunk to leave out before anything is merged (the seed of "more like this")
+    exclude_chunk: int | None = None
 
     @property
     def filtered(self) -> bool:
@@ -179,8 +181,8 @@ def shape(lib: Library, order: list[int], cosine: dict[int, float],
         rows = lib.store.chunk_rows(order[start:start + 200])
         for cid in order[start:start + 200]:
             row = rows.get(cid)
-            if row is None:
-                continue  # deleted since the graph was read
+            if row is None or cid == options.exclude_chunk:
+                continue  # deleted since the graph was read, or the seed of "more like this"
             key = " ".join(row.text.split()).lower()
             if options.collapse_duplicates and key in by_text:
                 i = by_text[key]

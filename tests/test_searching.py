@@ -100,3 +100,12 @@ def test_more_like_this_uses_a_results_own_vector(library):
     similar = lib.more_like(seed.chunk_id, k=3, per_file=None)
     assert seed.chunk_id not in [h.chunk_id for h in similar]
     assert "baking.txt" in names(similar)
+
+
+def test_more_like_this_leaves_the_seed_out_before_copies_are_merged(library):
+    lib, _ = library
+    seed = next(h for h in lib.search("tomatoes sun watering", k=5, per_file=None)
+                if h.path.endswith("garden.md"))
+    similar = lib.more_like(seed.chunk_id, k=5, per_file=None)
+    copy = [h for h in similar if h.path.endswith("garden-copy.md")]
+    assert copy and seed.path not in copy[0].duplicates

@@ -14,16 +14,18 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-#: (label, suffixes without the dot); an empty tuple means any type.
-FILE_TYPES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Any type", ()),
-    ("PDF", ("pdf",)),
-    ("Text / Markdown", ("txt", "md", "markdown", "rst")),
-    ("Web pages", ("html", "htm", "xhtml")),
-    ("E-books", ("epub", "mobi", "fb2")),
-    ("Data (CSV, JSON…)", ("csv", "tsv", "json", "jsonl", "xml", "yaml", "yml", "toml")),
-    ("Code", ("py", "js", "ts", "tsx", "jsx", "java", "c", "h", "cpp", "hpp", "cc", "cs",
-              "go", "rs", "rb", "php", "sh", "sql", "swift", "kt", "scala", "lua", "css")),
+#: (key, label, suffixes without the dot); no suffixes means any type.
+FILE_TYPES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("any", "Any type", ()),
+    ("pdf", "PDF", ("pdf",)),
+    ("text", "Text / Markdown", ("txt", "md", "markdown", "rst")),
+    ("web", "Web pages", ("html", "htm", "xhtml")),
+    ("ebook", "E-books", ("epub", "mobi", "fb2")),
+    ("data", "Data (CSV, JSON…)", ("csv", "tsv", "json", "jsonl", "xml", "yaml", "yml",
+                                   "toml")),
+    ("code", "Code", ("py", "js", "ts", "tsx", "jsx", "java", "c", "h", "cpp", "hpp", "cc",
+                      "cs", "go", "rs", "rb", "php", "sh", "sql", "swift", "kt", "scala",
+                      "lua", "css")),
 )
 
 #: (label, days back); None means any time.
@@ -42,6 +44,7 @@ MODES: tuple[tuple[str, str], ...] = (
 )
 
 ALL_FOLDERS = "All folders"
+_SUFFIXES = {key: suffixes for key, _label, suffixes in FILE_TYPES}
 
 
 class FilterRow(QWidget):
@@ -59,13 +62,14 @@ class FilterRow(QWidget):
         self.folder_combo.addItem(ALL_FOLDERS, None)
         self.folder_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.folder_combo.setMinimumContentsLength(12)
+        self.folder_combo.setMaximumWidth(280)  # a long folder name must not crowd the row
         self.folder_combo.setSizePolicy(QSizePolicy.Policy.Preferred,
                                         QSizePolicy.Policy.Fixed)
         self.type_combo = QComboBox()
         self.type_combo.setObjectName("typeFilter")
         self.type_combo.setToolTip("Search only files of this type")
-        for label, suffixes in FILE_TYPES:
-            self.type_combo.addItem(label, suffixes)
+        for key, label, _suffixes in FILE_TYPES:
+            self.type_combo.addItem(label, key)
         self.since_combo = QComboBox()
         self.since_combo.setObjectName("sinceFilter")
         self.since_combo.setToolTip("Search only files modified since")
@@ -100,9 +104,9 @@ class FilterRow(QWidget):
         folder = self.folder_combo.currentData()
         if folder:
             options["folder"] = folder
-        suffixes = self.type_combo.currentData()
+        suffixes = _SUFFIXES.get(self.type_combo.currentData(), ())
         if suffixes:
-            options["file_types"] = tuple(suffixes)
+            options["file_types"] = suffixes
         days = self.since_combo.currentData()
         if days:
             options["since"] = datetime.now() - timedelta(days=days)

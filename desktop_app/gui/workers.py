@@ -240,7 +240,8 @@ class ReaderWorker(QObject):
             like = options.pop("like", None)
             if like is not None:
                 options.pop("mode", None)  # by the passage's own vector, whatever the mode
-                results = self._library.more_like(int(like), self._k, **options)  # type: ignore[arg-type]
+                results = self._library.more_like(
+                    int(like), self._k, **options)  # type: ignore[arg-type]
             else:
                 results = self._library.search(query, self._k, **options)
         except Exception as exc:  # reported in the window; the next query may work
