@@ -31,6 +31,8 @@ def main() -> None:
     ap.add_argument("--framing", default="default")
     ap.add_argument("--context", type=int, default=None)
     ap.add_argument("--window", type=int, default=None)
+    ap.add_argument("--head", type=int, default=None,
+                    help="tokens of the file's start read as context by each chunk")
     ap.add_argument("--limit-queries", type=int, default=None)
     ap.add_argument("--modes", default="vector,hybrid,keyword",
                     help="search modes to evaluate on the same index")

@@ -35,6 +35,8 @@ def profile_from_args(args: argparse.Namespace):
         changes["context_tokens"] = args.context
     if args.window is not None:
         changes["window_tokens"] = args.window
+    if args.head is not None:
+        changes["head_tokens"] = args.head
     return MINILM.with_framing(**changes) if changes else MINILM
 
 
@@ -44,6 +46,8 @@ def main() -> None:
     ap.add_argument("--framing", default="default")
     ap.add_argument("--context", type=int, default=None)
     ap.add_argument("--window", type=int, default=None)
+    ap.add_argument("--head", type=int, default=None,
+                    help="tokens of the file's start read as context by each chunk")
     ap.add_argument("--limit-queries", type=int, default=None)
     ap.add_argument("--modes", default="vector,hybrid,keyword",
                     help="search modes to evaluate on the same index")

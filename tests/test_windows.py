@@ -77,3 +77,17 @@ def test_batches_are_bounded_by_padded_tokens_and_sorted_by_length(budget):
         assert max(lengths[i] for i in batch) * len(batch) <= budget or len(batch) == 1
     flat = [lengths[i] for b in batches for i in b]
     assert flat == sorted(flat)
+
+
+def test_a_document_header_is_read_as_context_but_not_pooled():
+    chunks = _chunks(6, 5, 4)
+    windows = standalone_windows(chunks, prefix=[CLS], suffix=[SEP], window_tokens=64,
+                                 head_tokens=3, separator=SEP)
+    assert windows[0].ids.tolist() == [CLS, *chunks[0].tolist(), SEP], "the head is chunk 0"
+    second = windows[1]
+    assert second.ids.tolist() == [CLS, *chunks[0][:3].tolist(), SEP, *chunks[1].tolist(), SEP]
+    (_, a, b), = second.spans
+    assert np.array_equal(second.ids[a:b], chunks[1])
+    tight = standalone_windows(chunks, prefix=[CLS], suffix=[SEP], window_tokens=9,
+                               head_tokens=3, separator=SEP)
+    assert all(len(w.ids) <= 9 for w in tight)

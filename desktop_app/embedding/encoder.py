@@ -149,7 +149,9 @@ class Encoder:
         solo: list[Window] = []
         for doc, chunks in enumerate(documents):
             for w in standalone_windows(chunks, prefix=self.prefix, suffix=self.suffix,
-                                        window_tokens=framing.window_tokens):
+                                        window_tokens=framing.window_tokens,
+                                        head_tokens=framing.head_tokens,
+                                        separator=self.separator):
                 solo.append(Window(w.ids, tuple(((doc, c), a, b) for c, a, b in w.spans)))
         yield from self._pool_windows(solo, alone)
         if w_alone >= 1.0:

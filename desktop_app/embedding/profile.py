@@ -39,6 +39,9 @@ class Framing:
     window_tokens: int = 512
     context_tokens: int = 64
     standalone_weight: float = 0.0
+    #: with stand-alone chunks: this many tokens from the start of the file (its title and
+    #: opening) precede every later chunk as context it reads but is not pooled over
+    head_tokens: int = 0
 
 
 @dataclass(frozen=True)

@@ -90,14 +90,26 @@ def build_windows(
 
 def standalone_windows(
     chunks: Sequence[np.ndarray], *, prefix: Sequence[int], suffix: Sequence[int],
-    window_tokens: int,
+    window_tokens: int, head_tokens: int = 0, separator: int | None = None,
 ) -> list[Window]:
-    """One window per chunk, no context: the chunk embedded alone (also how a query is)."""
+    """One window per chunk: the chunk embedded alone (also how a query is).
+
+    With ``head_tokens``, every chunk but the first is preceded by the first tokens of its
+    file (typically its title and opening line) and the separator: context the chunk reads
+    but is not pooled over — a document header for models that lose from late chunking.
+    """
+    budget = window_tokens - len(prefix) - len(suffix)
+    sep = [] if separator is None else [separator]
+    head = np.asarray(chunks[0][:head_tokens], dtype=np.int64) if chunks else np.zeros(0)
     out = []
     for i, chunk in enumerate(chunks):
-        w = build_windows([chunk], prefix=prefix, separator=None, suffix=suffix,
-                          window_tokens=window_tokens, context_tokens=0)[0]
-        out.append(Window(ids=w.ids, spans=((i, w.spans[0][1], w.spans[0][2]),)))
+        chunk = np.asarray(chunk, dtype=np.int64)[:budget]
+        room = budget - len(chunk) - len(sep)
+        context = head[:room] if i > 0 and head_tokens and room > 0 else head[:0]
+        lead = np.concatenate([np.asarray(prefix, np.int64), context,
+                               np.asarray(sep if len(context) else [], np.int64)])
+        ids = np.concatenate([lead, chunk, np.asarray(suffix, np.int64)])
+        out.append(Window(ids=ids, spans=((i, len(lead), len(lead) + len(chunk)),)))
     return out
 
 
