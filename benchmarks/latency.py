@@ -90,7 +90,8 @@ def pct(values: list[float], p: float) -> float:
 
 
 def recall_at_10(index, decoded: np.ndarray, labels: np.ndarray, n_queries: int = 1000,
-                 seed: int = 1) -> dict[str, float]:
+                 seed: int = 1, asks: tuple[tuple[str, int], ...] = (
+                     ("ef200_app", 100), ("ef64_k10", 10))) -> dict[str, float]:
     """index: a VectorIndex holding ``decoded`` (float rows) under ``labels``."""
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(decoded), n_queries, replace=False)
@@ -103,7 +104,7 @@ def recall_at_10(index, decoded: np.ndarray, labels: np.ndarray, n_queries: int 
         top = np.argpartition(-sims, 10, axis=1)[:, :10]
         exact[s:s + 100] = labels[top]
     out = {}
-    for name, k_asked in (("ef200_app", 100), ("ef64_k10", 10)):
+    for name, k_asked in asks:  # the graph searches at ef = max(64, 2 * k_asked)
         hits = 0
         t0 = time.perf_counter()
         for i in range(n_queries):
@@ -114,7 +115,21 @@ def recall_at_10(index, decoded: np.ndarray, labels: np.ndarray, n_queries: int 
     return out
 
 
-def build(size: int, data_dir: Path) -> dict:
+def sentence_pool(db_path: Path) -> list[str]:
+    """Sentences of a real library's chunks (read-only), to make text with real word
+    frequencies for the keyword side of hybrid search."""
+    import re
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    pool: list[str] = []
+    for (text,) in db.execute("SELECT text FROM chunks"):
+        pool.extend(s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if len(s.strip()) > 20)
+    db.close()
+    return pool
+
+
+def build(size: int, data_dir: Path, text_from: list[Path] | None = None) -> dict:
     from desktop_app.index.store import NewChunk
     from desktop_app.library import Library
 
@@ -126,6 +141,17 @@ def build(size: int, data_dir: Path) -> dict:
     decoded = codec.decode(rows)
     rng = np.random.default_rng(2)
     words = np.asarray(VOCAB)
+    pool = [s for p in text_from for s in sentence_pool(p)] if text_from else []
+    result["text"] = f"real sentences ({len(pool):,})" if pool else "24 words, small vocabulary"
+
+    def make_text() -> str:
+        if not pool:
+            return " ".join(words[rng.integers(0, len(words), 24)])
+        parts, n = [], 0
+        while n < 900:  # real 256-token chunks average ~900 characters
+            parts.append(pool[int(rng.integers(0, len(pool)))])
+            n += len(parts[-1]) + 1
+        return " ".join(parts)
     t0 = time.perf_counter()
     all_ids: list[int] = []
     store = lib.store
@@ -133,10 +159,11 @@ def build(size: int, data_dir: Path) -> dict:
         m = min(CHUNKS_PER_FILE, size - f)
         chunks = []
         for j in range(m):
-            text = " ".join(words[rng.integers(0, len(words), 24)])
-            chunks.append(NewChunk(page=1 + j // 4, char_start=j * 200, char_end=j * 200 + len(text),
-                                   text=text, vector=rows[f + j]))
-        ids, _ = store.record_file(f"/synthetic/dir{f // 10_000}/file{f // CHUNKS_PER_FILE}.txt",
+            text = make_text()
+            chunks.append(NewChunk(page=1 + j // 4, char_start=j * 1000,
+                                   char_end=j * 1000 + len(text), text=text, vector=rows[f + j]))
+        path = f"/synthetic/dir{f // 10_000}/file{f // CHUNKS_PER_FILE}.txt"
+        ids, _ = store.record_file(path,
                                    size=1000, mtime_ns=0, sha256=None, status="indexed",
                                    reason=None, pages=25, chunks=chunks)
         all_ids.extend(ids)
@@ -223,6 +250,80 @@ def ann_only(size: int) -> dict:
     return result
 
 
+def brute_force(size: int, repeats: int = 5) -> dict:
+    """What a graph-less design would pay per query: exact scans over the stored vectors
+    (int8 → float32 matrix product; binary → XOR + popcount), median of ``repeats``."""
+    from desktop_app.index.codec import VectorCodec
+
+    vectors = synthetic(size)
+    q = vectors[0]
+    out: dict = {"size": size}
+    f32 = VectorCodec("int8", DIM).decode(VectorCodec("int8", DIM).encode(vectors))
+    binary = VectorCodec("binary", DIM).encode(vectors)
+    words = np.ascontiguousarray(binary).view(np.uint64)  # 48 bytes = 6 words
+    qbits = VectorCodec("binary", DIM).encode(q[None])[0].view(np.uint64)
+    del vectors
+    for name, fn in (
+            ("float32_matmul_ms", lambda: np.argpartition(-(f32 @ q), 100)[:100]),
+            ("binary_hamming_ms", lambda: np.argpartition(
+                np.bitwise_count(words ^ qbits).sum(axis=1, dtype=np.uint16), 100)[:100])):
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t0) * 1000)
+        out[name] = statistics.median(times)
+    out["float32_bytes"] = f32.nbytes
+    out["binary_bytes"] = binary.nbytes
+    return out
+
+
+def plot(json_files: list[Path], out: Path) -> None:
+    """Latency (p50, p95 of embedding + search) against index size, log-log."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = sorted((r for f in json_files for r in json.loads(f.read_text())
+                   if "total_vector_ms" in r and "real" not in str(r.get("text", ""))),
+                  key=lambda r: r["size"])
+    sizes = [r["size"] for r in rows]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for key, label, colour in (("total_vector_ms", "vector", "tab:blue"),
+                               ("total_hybrid_ms", "hybrid", "tab:orange")):
+        ax.plot(sizes, [r[key]["p50"] for r in rows], "o-", color=colour, label=f"{label} p50")
+        ax.plot(sizes, [r[key]["p95"] for r in rows], "s--", color=colour, label=f"{label} p95")
+    ax.axhline(30, color="grey", lw=0.8, ls=":")
+    ax.axhline(50, color="grey", lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("chunks in the library")
+    ax.set_ylabel("query embedding + search, ms")
+    ax.set_title("Query latency vs index size (2 cores, shared)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+
+
+def ef_sweep(data_dir: Path) -> dict:
+    """Recall@10 of a built library's saved graph at ef = 64 … 800 (asking for k = ef/2)."""
+    import sqlite3
+
+    from desktop_app.index import VectorIndex
+    from desktop_app.index.codec import VectorCodec
+
+    codec = VectorCodec("int8", DIM)
+    db = sqlite3.connect(f"file:{data_dir / 'library.sqlite3'}?mode=ro", uri=True)
+    ids, blobs = zip(*db.execute("SELECT id, vector FROM chunks ORDER BY id"))
+    labels = np.asarray(ids, np.int64)
+    decoded = codec.decode(codec.from_bytes(list(blobs)))
+    del blobs
+    index, _ = VectorIndex.load(data_dir / "vectors.hnsw", DIM)
+    asks = tuple((f"ef{max(64, 2 * k)}", k) for k in (10, 50, 100, 200, 400))
+    return {"size": len(labels), **recall_at_10(index, decoded, labels, asks=asks)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -231,14 +332,37 @@ def main() -> None:
     ap.add_argument("--ann-only", type=int, nargs="*", default=None,
                     help="sizes to measure as bare graphs (build, recall, RAM) only")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--ef-sweep", type=Path, nargs="*", default=None, metavar="DATA_DIR",
+                    help="recall@10 against ef of libraries built earlier (--keep)")
+    ap.add_argument("--scan-only", type=int, nargs="*", default=None,
+                    help="sizes at which to time exact brute-force scans (float32, binary)")
+    ap.add_argument("--text-from", type=Path, nargs="+",
+                    help="library.sqlite3 files whose chunk sentences make the synthetic text "
+                         "(default: 24 words from a ~200-word vocabulary)")
+    ap.add_argument("--suffix", default="", help="data folder name suffix")
     ap.add_argument("--measure", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--plot", type=Path, nargs="+", metavar=("OUT.png", "RESULTS.json"),
+                    help="plot latency against size from earlier --json files, and exit")
     args = ap.parse_args()
+    if args.plot:
+        plot(args.plot[1:], args.plot[0])
+        return
     if args.measure:
         print(json.dumps(measure(args.measure, args.queries)))
         return
     print(f"load average at start: {loadavg()}  ({os.cpu_count()} CPUs)")
     results = []
-    if args.ann_only is not None:
+    if args.ef_sweep is not None:
+        for data_dir in args.ef_sweep:
+            r = ef_sweep(data_dir)
+            print(json.dumps(r))
+            results.append(r)
+    elif args.scan_only is not None:
+        for size in args.scan_only:
+            r = brute_force(size)
+            print(json.dumps(r))
+            results.append(r)
+    elif args.ann_only is not None:
         for size in args.ann_only:
             r = ann_only(size)
             print(json.dumps(r))
@@ -246,13 +370,13 @@ def main() -> None:
     else:
         root = args.keep or Path(tempfile.mkdtemp(prefix="latency-"))
         for size in args.sizes:
-            data_dir = root / f"lib-{size}"
+            data_dir = root / f"lib-{size}{args.suffix}"
             if (data_dir / "library.sqlite3").exists():
                 print(f"{size:,}: reusing {data_dir}")
                 r = {"size": size}
             else:
                 print(f"{size:,}: building {data_dir}")
-                r = build(size, data_dir)
+                r = build(size, data_dir, args.text_from)
             out = subprocess.run([sys.executable, __file__, "--measure", str(data_dir),
                                   "--queries", str(args.queries)],
                                  check=True, capture_output=True, text=True)
@@ -264,16 +388,17 @@ def main() -> None:
               "first query s | embed p50/p95/p99 ms | vector total p50/p95/p99 ms | "
               "hybrid total p50/p95/p99 ms | RSS at rest MB | SQLite B/chunk | load |")
         print("|" + "---|" * 11)
+        def f3(r: dict, key: str) -> str:
+            d = r[key]
+            return f"{d['p50']:.1f} / {d['p95']:.1f} / {d['p99']:.1f}"
+
         for r in results:
-            def f3(key: str) -> str:
-                d = r[key]
-                return f"{d['p50']:.1f} / {d['p95']:.1f} / {d['p99']:.1f}"
             print(f"| {r['size']:,} | {r.get('sqlite_insert_s', float('nan')):.1f} / "
                   f"{r.get('graph_build_s', float('nan')):.1f} | "
                   f"{r.get('recall@10_ef200_app', float('nan')):.4f} / "
                   f"{r.get('recall@10_ef64_k10', float('nan')):.4f} | {r['open_s']:.2f} | "
-                  f"{r['first_query_s']:.2f} | {f3('embed_ms')} | {f3('total_vector_ms')} | "
-                  f"{f3('total_hybrid_ms')} | {r['rss_rest_mb']:.0f} | "
+                  f"{r['first_query_s']:.2f} | {f3(r, 'embed_ms')} | {f3(r, 'total_vector_ms')} | "
+                  f"{f3(r, 'total_hybrid_ms')} | {r['rss_rest_mb']:.0f} | "
                   f"{r.get('bytes_per_chunk_sqlite', float('nan')):.0f} | {r['load']} |")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
