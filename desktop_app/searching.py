@@ -58,13 +58,14 @@ class SearchOptions:
         return bool(self.folder or self.file_types or self.since)
 
 
-def keyword_query(text: str) -> str:
-    """The FTS5 query for a search: quoted phrases must all appear; otherwise any word."""
+def keyword_query(text: str, joiner: str = "OR") -> str:
+    """The FTS5 query for a search: quoted phrases must all appear; otherwise the words,
+    joined by ``joiner`` (AND: all of them; OR: any)."""
     phrases = [p.strip() for p in _PHRASE.findall(text) if p.strip()]
     if phrases:
         return " AND ".join('"' + p.replace('"', "") + '"' for p in phrases)
     words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
-    return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+    return f" {joiner} ".join(f'"{w}"' for w in dict.fromkeys(words))
 
 
 def _filter_sql(options: SearchOptions) -> tuple[str, list[object]]:
@@ -112,8 +113,24 @@ def _vector_candidates(lib: Library, query: np.ndarray, options: SearchOptions,
 
 def _keyword_candidates(lib: Library, text: str, options: SearchOptions,
                         n: int) -> list[tuple[int, float]]:
-    """(chunk id, BM25 relevance, higher is better) best first."""
-    query = keyword_query(text)
+    """(chunk id, BM25 relevance, higher is better) best first.
+
+    Passages with all the words come first; any-word matches fill up only when those are
+    fewer than ``n``. FTS5 ranks every match, so an any-word query over a million chunks
+    ranks hundreds of thousands (358 ms p95 at 1M); all-words keeps it to the few that matter.
+    """
+    strict = keyword_query(text, "AND")
+    hits = _keyword_ranked(lib, strict, options, n)
+    if len(hits) < n:
+        loose = keyword_query(text, "OR")
+        if loose != strict:
+            seen = {cid for cid, _ in hits}
+            hits += [h for h in _keyword_ranked(lib, loose, options, n) if h[0] not in seen]
+    return hits[:n]
+
+
+def _keyword_ranked(lib: Library, query: str, options: SearchOptions,
+                    n: int) -> list[tuple[int, float]]:
     if not query:
         return []
     where, params = _filter_sql(options)

@@ -49,6 +49,7 @@ def names(results) -> list[str]:
 
 def test_keyword_queries_quote_words_and_require_quoted_phrases():
     assert keyword_query("how do I fix ERR_QUOTA_0x7F3A") == '"fix" OR "err_quota_0x7f3a"'
+    assert keyword_query("fix ERR_QUOTA_0x7F3A", "AND") == '"fix" AND "err_quota_0x7f3a"'
     assert keyword_query('tyres "chain tension"') == '"chain tension"'
     assert keyword_query("the of and") == ""
 
