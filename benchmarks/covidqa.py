@@ -27,15 +27,7 @@ from desktop_app.library import Library
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--chunk-tokens", type=int, default=None)
-    ap.add_argument("--framing", default="default")
-    ap.add_argument("--context", type=int, default=None)
-    ap.add_argument("--window", type=int, default=None)
-    ap.add_argument("--head", type=int, default=None,
-                    help="tokens of the file's start read as context by each chunk")
-    ap.add_argument("--limit-queries", type=int, default=None)
-    ap.add_argument("--modes", default="vector,hybrid,keyword",
-                    help="search modes to evaluate on the same index")
+    add_pipeline_arguments(ap)
     ap.add_argument("--per-file", type=int, default=None,
                     help="passages per file in results (default: the product's default)")
     ap.add_argument("--work-dir", type=Path, default=None,

@@ -40,8 +40,8 @@ def profile_from_args(args: argparse.Namespace):
     return MINILM.with_framing(**changes) if changes else MINILM
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+def add_pipeline_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options both evaluation scripts share: how to index, what to evaluate."""
     ap.add_argument("--chunk-tokens", type=int, default=None)
     ap.add_argument("--framing", default="default")
     ap.add_argument("--context", type=int, default=None)
@@ -51,6 +51,11 @@ def main() -> None:
     ap.add_argument("--limit-queries", type=int, default=None)
     ap.add_argument("--modes", default="vector,hybrid,keyword",
                     help="search modes to evaluate on the same index")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    add_pipeline_arguments(ap)
     ap.add_argument("--work-dir", type=Path, default=None,
                     help="keep the corpus files and library here (default: a temp folder)")
     args = ap.parse_args()
