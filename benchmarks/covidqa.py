@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from datasets import covidqa
-from scifact import profile_from_args
+from scifact import add_pipeline_arguments, profile_from_args
 
 from desktop_app.extract import extract
 from desktop_app.library import Library
