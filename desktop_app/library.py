@@ -173,7 +173,7 @@ class Library:
         graph.remove(in_graph - in_db)
         missing = in_db - in_graph
         for labels, rows in store.vectors(missing, self.codec.bytes_per_vector):
-            graph.add(labels, self.codec.decode(rows))
+            graph.add(labels, self.codec.decode(rows), threads=0)  # nothing else runs yet
         if missing or in_graph - in_db:
             log.info("reconciled vector graph: +%d -%d", len(missing), len(in_graph - in_db))
         if self._lock.try_acquire():

@@ -70,7 +70,9 @@ class VectorIndex:
         with self._lock:
             return set(self._labels)
 
-    def add(self, labels: np.ndarray, vectors: np.ndarray) -> None:
+    def add(self, labels: np.ndarray, vectors: np.ndarray, threads: int = 1) -> None:
+        """Insert vectors; ``threads`` 0 uses every core (bulk rebuilds), 1 keeps a core free
+        for the model while indexing."""
         if len(labels) == 0:
             return
         with self._lock:
@@ -79,7 +81,8 @@ class VectorIndex:
             if needed > capacity:
                 self._index.resize_index(max(needed, capacity * 2))
             self._index.add_items(np.asarray(vectors, dtype=np.float32),
-                                  np.asarray(labels, dtype=np.int64), num_threads=1)
+                                  np.asarray(labels, dtype=np.int64),
+                                  num_threads=threads if threads > 0 else -1)
             self._labels.update(int(x) for x in labels)
 
     def remove(self, labels) -> None:
