@@ -8,10 +8,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
 
 from desktop_app.library import Library
 
@@ -47,19 +50,40 @@ def committed(db: Path) -> int:
         return 0  # the schema is not there yet
 
 
+class _Writes(FileSystemEventHandler):
+    """Set whenever a file in the data folder changes: each commit writes the WAL."""
+
+    def __init__(self) -> None:
+        self.changed = threading.Event()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        self.changed.set()
+
+
 def index_until(docs: Path, data: Path, target: int, timeout: float = 120) -> int:
     """Start an indexing process, SIGKILL it once ``target`` files are committed."""
+    data.mkdir(exist_ok=True)
+    writes = _Writes()
+    observer = Observer()
+    observer.schedule(writes, str(data))
+    observer.start()
     proc = subprocess.Popen([sys.executable, "-m", "desktop_app", "index", str(docs),
                              "--data-dir", str(data)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + timeout
     try:
-        while committed(data / "library.sqlite3") < target and proc.poll() is None:
+        # Re-count after every write to the data folder (the timeout only guards a hang).
+        while True:
+            writes.changed.clear()  # before counting: a write during the count is not lost
+            if committed(data / "library.sqlite3") >= target or proc.poll() is not None:
+                break
             assert time.monotonic() < deadline, "indexing made no progress"
-            time.sleep(0.02)
+            writes.changed.wait(timeout=1.0)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        observer.stop()
+        observer.join()
     return proc.returncode
 
 

@@ -38,6 +38,7 @@ from desktop_app.gui.filters import FilterRow
 from desktop_app.gui.folders import FoldersPanel
 from desktop_app.gui.problems import ProblemsPanel
 from desktop_app.gui.progress import IndexingPanel
+from desktop_app.gui.result_actions import ResultActions
 from desktop_app.gui.searching import ResultsArea, SearchController
 from desktop_app.gui.settings import AppSettings, SettingsDialog, open_settings
 from desktop_app.gui.threads import Indexer, Reader
@@ -150,20 +151,9 @@ class MainWindow(QMainWindow):
         self.search.options = self.filters.options
         self.filters.changed.connect(self.search.refresh)
 
-        # On a result: its context menu, and shortcuts that work from the search box too.
-        self.more_like_action = QAction("&More like this", self)
-        self.more_like_action.setShortcut(QKeySequence("Ctrl+M"))
-        self.more_like_action.setToolTip("Passages most like the selected one")
-        self.more_like_action.triggered.connect(self.more_like_current)
-        self.only_file_action = QAction("Search only in this &file", self)
-        self.only_file_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
-        self.only_file_action.triggered.connect(self.search_current_file)
-        self.open_action = QAction("&Open file", self)
-        self.open_action.triggered.connect(self._open_current)
-        self.results_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        for action in (self.open_action, self.more_like_action, self.only_file_action):
-            self.results_view.addAction(action)
-            self.addAction(action)
+        self.result_actions = ResultActions(self, self.results_view, self.results_model,
+                                            self.search, self.filters, self._open_result)
+        self.more_like_action = self.result_actions.more_like
         for keys in ("Ctrl+K", QKeySequence.StandardKey.Find):
             QShortcut(QKeySequence(keys), self, activated=self.focus_search)
 
@@ -424,23 +414,7 @@ class MainWindow(QMainWindow):
 
     # -- results -------------------------------------------------------------------------
     def current_result(self) -> SearchResult | None:
-        index = self.results_view.currentIndex()
-        return self.results_model.result(index.row()) if index.isValid() else None
-
-    def more_like_current(self) -> None:
-        """"More like this" for the selected result."""
-        self.search.more_like(self.current_result())
-
-    def search_current_file(self) -> None:
-        """Limit the search to the selected result's file (its "+N more in this file")."""
-        result = self.current_result()
-        if result is not None:
-            self.filters.set_folder(result.path)
-
-    def _open_current(self) -> None:
-        result = self.current_result()
-        if result is not None:
-            self._open_result(result)
+        return self.result_actions.current()
 
     def _show_result(self, result: SearchResult | None) -> None:
         if result is None:
