@@ -19,10 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from datasets import covidqa
-from scifact import add_pipeline_arguments, profile_from_args
+from scifact import add_pipeline_arguments, index_corpus, profile_from_args
 
 from desktop_app.extract import extract
-from desktop_app.library import Library
 
 
 def main() -> None:
@@ -36,21 +35,10 @@ def main() -> None:
     articles, questions = covidqa()
     profile = profile_from_args(args)
     with tempfile.TemporaryDirectory() as tmp:
-        work = args.work_dir or Path(tmp)
-        docs = work / "corpus"
-        docs.mkdir(parents=True, exist_ok=True)
         spans: list[tuple[str, int, int]] = []
-        for aid, text in articles.items():
-            target = docs / f"{aid}.txt"
-            if not target.exists():
-                target.write_text(text, encoding="utf-8")
-        started = time.perf_counter()
-        with Library(work / "library", profile=profile, chunk_tokens=args.chunk_tokens) as lib:
-            lib.add([docs])
-            summary = None
-            for event in lib.sync():
-                summary = event.summary or summary
-            index_s = time.perf_counter() - started
+        lib, summary, index_s, docs = index_corpus(args.work_dir or Path(tmp), articles,
+                                                   profile, args.chunk_tokens)
+        with lib:
             stats = lib.encoder.stats
             kept = []
             for question, aid, answer in questions[: args.limit_queries]:

@@ -53,6 +53,24 @@ def add_pipeline_arguments(ap: argparse.ArgumentParser) -> None:
                     help="search modes to evaluate on the same index")
 
 
+def index_corpus(work: Path, texts: dict[str, str], profile, chunk_tokens: int | None):
+    """Write ``texts`` as ``<work>/corpus/<id>.txt`` (once) and index them in
+    ``<work>/library``; (the open library, the sync's summary, seconds taken, corpus folder)."""
+    docs = work / "corpus"
+    docs.mkdir(parents=True, exist_ok=True)
+    for doc_id, text in texts.items():
+        target = docs / f"{doc_id}.txt"
+        if not target.exists():
+            target.write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    lib = Library(work / "library", profile=profile, chunk_tokens=chunk_tokens)
+    lib.add([docs])
+    summary = None
+    for event in lib.sync():
+        summary = event.summary or summary
+    return lib, summary, time.perf_counter() - started, docs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     add_pipeline_arguments(ap)
@@ -62,20 +80,9 @@ def main() -> None:
     corpus, queries, qrels = scifact()
     profile = profile_from_args(args)
     with tempfile.TemporaryDirectory() as tmp:
-        work = args.work_dir or Path(tmp)
-        docs = work / "corpus"
-        docs.mkdir(parents=True, exist_ok=True)
-        for doc_id, text in corpus.items():
-            target = docs / f"{doc_id}.txt"
-            if not target.exists():
-                target.write_text(text, encoding="utf-8")
-        started = time.perf_counter()
-        with Library(work / "library", profile=profile, chunk_tokens=args.chunk_tokens) as lib:
-            lib.add([docs])
-            summary = None
-            for event in lib.sync():
-                summary = event.summary or summary
-            index_s = time.perf_counter() - started
+        lib, summary, index_s, _ = index_corpus(args.work_dir or Path(tmp), corpus, profile,
+                                                args.chunk_tokens)
+        with lib:
             stats = lib.encoder.stats
             qids = [q for q in queries if q in qrels][: args.limit_queries]
             print(f"framing={args.framing} chunk_tokens={lib.chunk_tokens} "

@@ -6,11 +6,12 @@ import json
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from desktop_app.events import SearchResult, SyncProgress, SyncSummary
 from desktop_app.formatting import format_duration
-from desktop_app.library import Library, LibraryError, NotInLibraryError
+from desktop_app.library import DB_NAME, Library, LibraryError, NotInLibraryError
 
 
 class UsageError(ValueError):
@@ -21,7 +22,14 @@ class UsageError(ValueError):
 ENGINE: dict[str, object] = {"provider": "auto", "threads": 0}
 
 
-def _open(data_dir: Path) -> Library:
+def require_library(data_dir: Path,
+                    hint: str = "run 'desktop-app index FOLDER' first") -> None:
+    """Commands that read a library refuse, with a reason, to create an empty one."""
+    if not (data_dir / DB_NAME).exists():
+        raise LibraryError(f"no library in {data_dir} yet: {hint}")
+
+
+def open_library(data_dir: Path) -> Library:
     return Library(data_dir, provider=str(ENGINE["provider"]), threads=int(ENGINE["threads"]))
 
 
@@ -71,10 +79,15 @@ def summary_line(s: SyncSummary) -> str:
 
 def _run_sync(lib: Library, only=None, *, verbose: bool = False) -> SyncSummary | None:
     """Drain one sync, printing problems (and, if verbose, every change) as they happen."""
+    return drain(lib.sync(only=only), verbose=verbose)
+
+
+def drain(events: Iterator[SyncProgress], *, verbose: bool = False) -> SyncSummary | None:
+    """Show a sync's progress (a bar on a terminal) and problems; its summary."""
     bar = ProgressBar()
     summary = None
     try:
-        for event in lib.sync(only=only):
+        for event in events:
             bar.update(event)
             o = event.outcome
             if o and (o.status in ("skipped", "failed") or verbose):
@@ -96,7 +109,7 @@ def _run_sync(lib: Library, only=None, *, verbose: bool = False) -> SyncSummary 
 def watch(data_dir: Path, *, quiet_seconds: float = 0.5) -> int:
     from desktop_app.watching import FULL_RESCAN, FolderWatcher
 
-    with _open(data_dir) as lib:
+    with open_library(data_dir) as lib:
         if not lib.roots():
             raise UsageError("the library has no folders yet: desktop-app index FOLDER…")
         # Changes made while nothing was watching are found by a full rescan first.
@@ -127,7 +140,7 @@ def index(data_dir: Path, paths: list[Path]) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"{', '.join(missing)}: no such file or folder")
-    with _open(data_dir) as lib:
+    with open_library(data_dir) as lib:
         if paths:
             lib.add(paths)
         elif not lib.roots():
@@ -171,10 +184,9 @@ def search(data_dir: Path, query: str | None, queries_file: Path | None, *, k: i
             raise UsageError(f"cannot read {queries_file}: {exc.strerror or exc}") from exc
     else:
         queries = [query or ""]
-    if not (data_dir / "library.sqlite3").exists():
-        raise LibraryError(f"no library in {data_dir} yet: run 'desktop-app index FOLDER' first")
+    require_library(data_dir)
     options = options or {}
-    with _open(data_dir) as lib:
+    with open_library(data_dir) as lib:
         if like is not None:
             options.pop("mode", None)
             all_results = [lib.more_like(like, k, **options)]
@@ -205,9 +217,8 @@ def _size(n: int) -> str:
 
 
 def status(data_dir: Path, *, as_json: bool) -> int:
-    if not (data_dir / "library.sqlite3").exists():
-        raise LibraryError(f"no library in {data_dir} yet: run 'desktop-app index FOLDER' first")
-    with _open(data_dir) as lib:
+    require_library(data_dir)
+    with open_library(data_dir) as lib:
         lib.encoder  # noqa: B018 - loads the model, so the active provider is known
         st = lib.status()
     if as_json:
@@ -239,7 +250,7 @@ def status(data_dir: Path, *, as_json: bool) -> int:
 
 def settings(data_dir: Path, *, exclude: list[str], include: list[str],
              max_file_mb: int | None) -> int:
-    with _open(data_dir) as lib:
+    with open_library(data_dir) as lib:
         if exclude or include:
             patterns = (set(lib.exclude_patterns) | set(exclude)) - set(include)
             lib.set_exclude_patterns(patterns)
@@ -253,9 +264,8 @@ def settings(data_dir: Path, *, exclude: list[str], include: list[str],
 
 
 def remove(data_dir: Path, path: Path) -> int:
-    if not (data_dir / "library.sqlite3").exists():
-        raise LibraryError(f"no library in {data_dir} yet: nothing to remove")
-    with _open(data_dir) as lib:
+    require_library(data_dir, "nothing to remove")
+    with open_library(data_dir) as lib:
         try:
             n = lib.remove(path)
         except NotInLibraryError as exc:

@@ -260,8 +260,7 @@ class Library:
             store.add_excluded(target)
         if not records and not removed_root and not still_covered:
             raise NotInLibraryError(f"{path} is not in the library")
-        self.graph.remove(store.chunk_ids_of(r.id for r in records))
-        store.delete_files(r.id for r in records)
+        self.graph.remove(store.delete_files(r.id for r in records))
         self.save_graph()
         return len(records)
 

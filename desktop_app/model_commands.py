@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from desktop_app.commands import ENGINE, ProgressBar, UsageError, summary_line
+from desktop_app.commands import UsageError, drain, open_library, summary_line
 from desktop_app.embedding.profile import ModelFolderError
-from desktop_app.library import Library, LibraryError
+from desktop_app.library import LibraryError
 from desktop_app.models import ModelError, ModelRegistry, quantize_folder
 
 
@@ -62,20 +62,13 @@ def model_use(data_dir: Path, name: str) -> int:
     except ModelError as exc:
         raise UsageError(str(exc)) from exc
     assert entry.profile is not None
-    with Library(data_dir, provider=str(ENGINE["provider"]), threads=int(ENGINE["threads"])) as lib:
+    with open_library(data_dir) as lib:
         if lib.profile.model_id == entry.model_id:
             print(f"the library already uses {entry.model_id}")
             return 0
         print(f"re-indexing {len(lib.roots())} folder(s) with {entry.model_id}; searches keep "
               "using the current model until it is done", flush=True)
-        bar = ProgressBar()
-        summary = None
-        try:
-            for event in lib.switch_model(entry.profile, entry.folder):
-                bar.update(event)
-                summary = event.summary or summary
-        finally:
-            bar.close()
+        summary = drain(lib.switch_model(entry.profile, entry.folder))
         if summary:
             print(summary_line(summary))
         if lib.profile.model_id != entry.model_id:

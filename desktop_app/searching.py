@@ -11,7 +11,9 @@ first by both searches; in keyword mode BM25 relative to the best match.
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
@@ -69,8 +71,6 @@ def keyword_query(text: str, joiner: str = "OR") -> str:
 
 
 def _filter_sql(options: SearchOptions) -> tuple[str, list[object]]:
-    import os
-
     clauses: list[str] = []
     params: list[object] = []
     if options.folder:
@@ -136,8 +136,6 @@ def _keyword_ranked(lib: Library, query: str, options: SearchOptions,
     where, params = _filter_sql(options)
     if not options.filtered:
         return [(cid, -rank) for cid, rank in lib.store.keyword_search(query, n)]
-    import sqlite3
-
     try:
         rows = lib.store.db.execute(
             "SELECT t.rowid, bm25(chunks_fts) AS rank FROM chunks_fts t "

@@ -161,8 +161,7 @@ class Syncer:
 
         missing = found.missing_roots
         for rec in gone:
-            lib.graph.remove(store.chunk_ids_of([rec.id]))
-            store.delete_files([rec.id])
+            lib.graph.remove(store.delete_files([rec.id]))
             vanished_root = any(rec.path == m or rec.path.startswith(m.rstrip(os.sep) + os.sep)
                                 for m in missing)
             yield self._finish(FileOutcome(rec.path, "removed",
@@ -283,15 +282,11 @@ class Syncer:
 
     def _record_failure(self, prepared: Prepared) -> SyncProgress:
         st = prepared.stat
-        self.lib.graph.remove(self._replaced_ids(st.path))
-        self.lib.store.record_file(st.path, size=st.size, mtime_ns=st.mtime_ns,
-                                   sha256=prepared.sha256, status=prepared.status,
-                                   reason=prepared.reason)
+        _, replaced = self.lib.store.record_file(
+            st.path, size=st.size, mtime_ns=st.mtime_ns, sha256=prepared.sha256,
+            status=prepared.status, reason=prepared.reason)
+        self.lib.graph.remove(replaced)
         return self._finish(FileOutcome(st.path, prepared.status, prepared.reason), st.size)
-
-    def _replaced_ids(self, path: str) -> list[int]:
-        rec = self.lib.store.file_by_path(path)
-        return self.lib.store.chunk_ids_of([rec.id]) if rec else []
 
     def _embed_group(self, group: list[Prepared]) -> Iterator[SyncProgress]:
         lib = self.lib

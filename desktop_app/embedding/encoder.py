@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,6 @@ class EncoderStats:
     tokens_encoded: int = 0  # real (unpadded) tokens fed to the model
     padded_tokens: int = 0
     seconds_in_model: float = 0.0
-    extra: dict = field(default_factory=dict)
 
 
 class Encoder:

@@ -65,6 +65,17 @@ END;
 """
 
 
+_FILE_COLUMNS = "id, path, size, mtime_ns, sha256, status, reason, pages, chunks"
+
+
+def _batches(ids: Iterable[int], size: int = 500) -> Iterator[tuple[list[int], str]]:
+    """``ids`` in parts small enough for one ``IN (…)`` each: (part, its placeholders)."""
+    ids = list(ids)
+    for start in range(0, len(ids), size):
+        part = ids[start:start + size]
+        yield part, ",".join("?" * len(part))
+
+
 class StoreError(RuntimeError):
     """The data folder's database cannot be used (damaged, newer schema, another model)."""
 
@@ -90,7 +101,6 @@ class ChunkRow:
     char_start: int
     char_end: int
     text: str
-    file_status: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,34 +198,32 @@ class Store:
 
     # -- files ---------------------------------------------------------------------------
     def files(self) -> dict[str, FileRecord]:
-        rows = self.db.execute("SELECT id, path, size, mtime_ns, sha256, status, reason, pages, "
-                               "chunks FROM files")
+        rows = self.db.execute(f"SELECT {_FILE_COLUMNS} FROM files")
         return {r[1]: FileRecord(*r) for r in rows}
 
     def files_under(self, path: str) -> list[FileRecord]:
         rows = self.db.execute(
-            "SELECT id, path, size, mtime_ns, sha256, status, reason, pages, chunks FROM files "
-            "WHERE path = ? OR (path >= ? AND path < ?)", (path, *_subtree_range(path)))
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ? OR (path >= ? AND path < ?)",
+            (path, *_subtree_range(path)))
         return [FileRecord(*r) for r in rows]
 
     def chunk_ids_of(self, file_ids: Iterable[int]) -> list[int]:
-        ids = list(file_ids)
         out: list[int] = []
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            marks = ",".join("?" * len(part))
+        for part, marks in _batches(file_ids):
             out.extend(r[0] for r in self.db.execute(
                 f"SELECT id FROM chunks WHERE file_id IN ({marks})", part))
         return out
 
-    def delete_files(self, file_ids: Iterable[int]) -> None:
+    def delete_files(self, file_ids: Iterable[int]) -> list[int]:
+        """Delete files with their chunks in one transaction; the ids of those chunks (for
+        the graph to forget)."""
         ids = list(file_ids)
         with self.db:
-            for start in range(0, len(ids), 500):
-                part = ids[start:start + 500]
-                marks = ",".join("?" * len(part))
+            chunk_ids = self.chunk_ids_of(ids)
+            for part, marks in _batches(ids):
                 self.db.execute(f"DELETE FROM files WHERE id IN ({marks})", part)
             self._bump_generation()
+        return chunk_ids
 
     def record_file(self, path: str, *, size: int, mtime_ns: int, sha256: str | None,
                     status: str, reason: str | None, pages: int = 0,
@@ -256,15 +264,10 @@ class Store:
             self._bump_generation()
         return new_ids, replaced
 
-    def file_by_path(self, path: str) -> FileRecord | None:
-        row = self.db.execute("SELECT id, path, size, mtime_ns, sha256, status, reason, pages, "
-                              "chunks FROM files WHERE path = ?", (path,)).fetchone()
-        return FileRecord(*row) if row else None
-
     def indexed_file_with_sha256(self, sha256: str) -> FileRecord | None:
-        row = self.db.execute("SELECT id, path, size, mtime_ns, sha256, status, reason, pages, "
-                              "chunks FROM files WHERE sha256 = ? AND status = 'indexed' "
-                              "LIMIT 1", (sha256,)).fetchone()
+        row = self.db.execute(f"SELECT {_FILE_COLUMNS} FROM files "
+                              "WHERE sha256 = ? AND status = 'indexed' LIMIT 1",
+                              (sha256,)).fetchone()
         return FileRecord(*row) if row else None
 
     def move_file(self, file_id: int, new_path: str, size: int, mtime_ns: int) -> None:
@@ -291,10 +294,7 @@ class Store:
 
     def vectors(self, ids: Iterable[int], width: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(ids, stored rows [n, width] uint8) in blocks: the graph rebuilds from these."""
-        ids = sorted(ids)
-        for start in range(0, len(ids), 2000):
-            part = ids[start:start + 2000]
-            marks = ",".join("?" * len(part))
+        for part, marks in _batches(sorted(ids), 2000):
             rows = self.db.execute(f"SELECT id, vector FROM chunks WHERE id IN ({marks})", part)
             got = rows.fetchall()
             labels = np.array([r[0] for r in got], dtype=np.int64)
@@ -307,7 +307,7 @@ class Store:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self.db.execute(
-            "SELECT c.id, f.path, c.page, c.char_start, c.char_end, c.text, f.status "
+            "SELECT c.id, f.path, c.page, c.char_start, c.char_end, c.text "
             f"FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})", ids)
         return {r[0]: ChunkRow(*r) for r in rows}
 
@@ -325,11 +325,8 @@ class Store:
             return []
 
     def chunk_vectors(self, ids: Iterable[int]) -> dict[int, bytes]:
-        ids = list(ids)
         out: dict[int, bytes] = {}
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            marks = ",".join("?" * len(part))
+        for part, marks in _batches(ids):
             out.update(self.db.execute(
                 f"SELECT id, vector FROM chunks WHERE id IN ({marks})", part).fetchall())
         return out
