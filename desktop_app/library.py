@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,7 @@ class Library:
         self._stores_lock = threading.Lock()
         self._encoder: Encoder | None = None
         self._encoder_lock = threading.Lock()
+        self._keyword_threads: ThreadPoolExecutor | None = None
         self._lock = DataFolderLock(self.data_dir / ".lock")
         self.notes: list[str] = []
         # Held by searches and by the model switch's swap, so no search runs on a closed
@@ -199,6 +201,9 @@ class Library:
                 f"({self._lock.holder_description()}); wait for it to finish or close it")
 
     def close(self) -> None:
+        if self._keyword_threads is not None:
+            self._keyword_threads.shutdown(wait=True)
+            self._keyword_threads = None
         if self._lock.held:
             try:
                 self.save_graph()
@@ -317,12 +322,27 @@ class Library:
         opts = SearchOptions(k=k, **options)  # type: ignore[arg-type]
         if not queries:
             return []
-        if opts.mode == "keyword":
-            vectors: list[np.ndarray | None] = [None] * len(queries)
-        else:
-            vectors = list(self.encoder.embed_queries(queries))
         with self._swap_lock:
-            return [searching.search(self, q, v, opts) for q, v in zip(queries, vectors)]
+            if opts.mode == "keyword":
+                return [searching.search(self, q, None, opts) for q in queries]
+            keyword: list[Future[list[tuple[int, float]]]] = []
+            if opts.mode == "hybrid":
+                # The keyword side runs on its own thread (SQLite releases the GIL) while
+                # the query is embedded and the graph searched: hybrid costs the slower of
+                # the two, not their sum.
+                pool = self._keyword_pool()
+                keyword = [pool.submit(searching.keyword_candidates, self, q, opts,
+                                       searching.KEYWORD_BUDGET_S) for q in queries]
+            vectors = list(self.encoder.embed_queries(queries))
+            return [searching.search(self, q, v, opts,
+                                     keyword_hits=keyword[i].result() if keyword else None)
+                    for i, (q, v) in enumerate(zip(queries, vectors))]
+
+    def _keyword_pool(self) -> ThreadPoolExecutor:
+        with self._encoder_lock:
+            if self._keyword_threads is None:
+                self._keyword_threads = ThreadPoolExecutor(1, thread_name_prefix="keyword")
+            return self._keyword_threads
 
     def search_vector(self, vector: np.ndarray, k: int = 10,
                       **options: object) -> list[SearchResult]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from desktop_app.events import SearchResult
+from desktop_app.index.store import QueryTimeout
 
 if TYPE_CHECKING:
     from desktop_app.library import Library
@@ -32,6 +33,10 @@ DEFAULT_PER_FILE = 3
 RRF_K = 60
 #: candidates each side contributes to the fusion
 CANDIDATES = 100
+#: Seconds the keyword side may take in hybrid search before the vector side carries the
+#: search alone (keyword mode, which has no other side, has no limit). 1M chunks of common
+#: words: 20 ms p50 for all-words queries, 95-270 ms for any-word ones (docs/benchmarks.md).
+KEYWORD_BUDGET_S = 0.030
 #: with a filter, search exactly (brute force) when this few chunks qualify
 EXACT_LIMIT = 50_000
 
@@ -60,14 +65,21 @@ class SearchOptions:
         return bool(self.folder or self.file_types or self.since)
 
 
+def query_terms(text: str) -> tuple[list[str], bool]:
+    """The FTS5 terms of a search and whether they are phrases: quoted phrases when the text
+    has any (each must appear), otherwise its words without stopwords, each quoted."""
+    phrases = [p.strip() for p in _PHRASE.findall(text) if p.strip()]
+    if phrases:
+        return ['"' + p.replace('"', "") + '"' for p in phrases], True
+    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+    return [f'"{w}"' for w in dict.fromkeys(words)], False
+
+
 def keyword_query(text: str, joiner: str = "OR") -> str:
     """The FTS5 query for a search: quoted phrases must all appear; otherwise the words,
     joined by ``joiner`` (AND: all of them; OR: any)."""
-    phrases = [p.strip() for p in _PHRASE.findall(text) if p.strip()]
-    if phrases:
-        return " AND ".join('"' + p.replace('"', "") + '"' for p in phrases)
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
-    return f" {joiner} ".join(f'"{w}"' for w in dict.fromkeys(words))
+    terms, phrases = query_terms(text)
+    return " AND ".join(terms) if phrases else f" {joiner} ".join(terms)
 
 
 def _filter_sql(options: SearchOptions) -> tuple[str, list[object]]:
@@ -111,52 +123,73 @@ def _vector_candidates(lib: Library, query: np.ndarray, options: SearchOptions,
     return list(zip(labels.tolist(), scores.tolist()))
 
 
-def _keyword_candidates(lib: Library, text: str, options: SearchOptions,
-                        n: int) -> list[tuple[int, float]]:
-    """(chunk id, BM25 relevance, higher is better) best first.
+def keyword_candidates(lib: Library, text: str, options: SearchOptions,
+                       budget: float | None = None) -> list[tuple[int, float]]:
+    """(chunk id, BM25 relevance, higher is better) best first, at most ``candidates(options)``.
 
-    Passages with all the words come first; any-word matches fill up only when those are
-    fewer than ``n``. FTS5 ranks every match, so an any-word query over a million chunks
-    ranks hundreds of thousands (358 ms p95 at 1M); all-words keeps it to the few that matter.
+    Passages with all the words come first. Then, when those are fewer than wanted: all the
+    words that occur anywhere (a word no passage contains cannot match, but it empties an
+    all-words query), then any of them. FTS5 scores every match before sorting, ~0.6 µs
+    each, so an any-word query of common words over a million chunks takes ~270 ms: with a
+    ``budget`` (seconds) the keyword side stops there and keeps what it ranked so far.
     """
-    strict = keyword_query(text, "AND")
-    hits = _keyword_ranked(lib, strict, options, n)
-    if len(hits) < n:
-        loose = keyword_query(text, "OR")
-        if loose != strict:
-            seen = {cid for cid, _ in hits}
-            hits += [h for h in _keyword_ranked(lib, loose, options, n) if h[0] not in seen]
+    terms, phrases = query_terms(text)
+    if not terms:
+        return []
+    n = candidates(options)
+    store = lib.store
+    where, params = _filter_sql(options)
+    deadline = None if budget is None else time.perf_counter() + budget
+
+    def ranked(words: list[str], joiner: str) -> list[tuple[int, float]] | None:
+        if deadline is not None and time.perf_counter() > deadline:
+            return None
+        try:
+            rows = store.keyword_search(f" {joiner} ".join(words), n, where, params, deadline)
+        except QueryTimeout:
+            return None
+        return [(cid, -rank) for cid, rank in rows]
+
+    hits = ranked(terms, "AND")
+    if hits is None or len(hits) >= n or phrases:
+        return hits or []
+    present = [t for t in terms if store.has_keyword_match(t)]
+    steps = []
+    if present and present != terms:
+        steps.append((present, "AND"))
+    if len(present) > 1:
+        steps.append((present, "OR"))
+    for words, joiner in steps:
+        more = ranked(words, joiner)
+        if more is None:
+            break
+        seen = {cid for cid, _ in hits}
+        hits += [h for h in more if h[0] not in seen]
+        if len(hits) >= n:
+            break
     return hits[:n]
 
 
-def _keyword_ranked(lib: Library, query: str, options: SearchOptions,
-                    n: int) -> list[tuple[int, float]]:
-    if not query:
-        return []
-    where, params = _filter_sql(options)
-    if not options.filtered:
-        return [(cid, -rank) for cid, rank in lib.store.keyword_search(query, n)]
-    try:
-        rows = lib.store.db.execute(
-            "SELECT t.rowid, bm25(chunks_fts) AS rank FROM chunks_fts t "
-            "JOIN chunks c ON c.id = t.rowid "
-            f"JOIN files f ON f.id = c.file_id WHERE chunks_fts MATCH ? AND {where} "
-            "ORDER BY rank LIMIT ?", [query, *params, n])
-        return [(int(r[0]), -float(r[1])) for r in rows]
-    except sqlite3.OperationalError:
-        return []
+def candidates(options: SearchOptions) -> int:
+    """How many candidates each side contributes to the fusion."""
+    return max(CANDIDATES, options.k * 10)
 
 
-def search(lib: Library, text: str, query: np.ndarray | None,
-           options: SearchOptions) -> list[SearchResult]:
-    """Run one search; ``query`` is the text's vector (None for keyword-only)."""
-    n = max(CANDIDATES, options.k * 10)
+def search(lib: Library, text: str, query: np.ndarray | None, options: SearchOptions,
+           keyword_hits: list[tuple[int, float]] | None = None) -> list[SearchResult]:
+    """Run one search; ``query`` is the text's vector (None for keyword-only).
+    ``keyword_hits``: the keyword side's candidates when the caller ran it already (in
+    parallel with embedding the query); otherwise it runs here, within the budget in hybrid
+    mode."""
+    n = candidates(options)
     vector_hits: list[tuple[int, float]] = []
-    keyword_hits: list[tuple[int, float]] = []
     if options.mode in ("hybrid", "vector") and query is not None:
         vector_hits = _vector_candidates(lib, query, options, n)
-    if options.mode in ("hybrid", "keyword") and text.strip():
-        keyword_hits = _keyword_candidates(lib, text, options, n)
+    if keyword_hits is None:
+        keyword_hits = []
+        if options.mode in ("hybrid", "keyword") and text.strip():
+            budget = KEYWORD_BUDGET_S if options.mode == "hybrid" else None
+            keyword_hits = keyword_candidates(lib, text, options, budget)
     fused: dict[int, float] = {}
     for rank, (cid, _) in enumerate(vector_hits):
         fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)

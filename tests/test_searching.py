@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.index import Store
 from desktop_app.library import Library
 from desktop_app.searching import keyword_query
 
@@ -110,3 +111,30 @@ def test_more_like_this_leaves_the_seed_out_before_copies_are_merged(library):
     similar = lib.more_like(seed.chunk_id, k=5, per_file=None)
     copy = [h for h in similar if h.path.endswith("garden-copy.md")]
     assert copy and seed.path not in copy[0].duplicates
+
+
+def test_a_word_no_passage_contains_does_not_hide_the_passages_with_all_the_others(library):
+    lib, _ = library
+    # "zyxwvu" is nowhere: all-words finds nothing, so the passages with both of the other
+    # words must rank above those with just one of them
+    hits = lib.search("chain pressure zyxwvu", k=3, mode="keyword", per_file=None)
+    assert names(hits)[0] == "bikes.txt"
+    hits = lib.search("dough minutes zyxwvu", k=1, mode="keyword")
+    assert names(hits) == ["recipe.md"]
+
+
+def test_hybrid_search_past_the_keyword_budget_still_answers_by_meaning(library, monkeypatch):
+    from desktop_app import searching
+
+    lib, _ = library
+    query = "deep watering for tomatoes"
+    both = lib.search(query, k=3)
+    # found by both searches: the fused relevance is above what one side alone can give
+    assert names(both)[0] == "garden.md" and both[0].score > 0.5
+    monkeypatch.setattr(searching, "KEYWORD_BUDGET_S", -1.0)  # every keyword query is late
+    monkeypatch.setattr(Store, "has_keyword_match", lambda *a: pytest.fail("ran late"))
+    late = lib.search(query, k=3)
+    assert names(late)[0] in ("garden.md", "garden-copy.md")
+    assert late[0].score == pytest.approx(0.5), "only the vector side contributed"
+    assert [r.chunk_id for r in late] == [r.chunk_id for r in lib.search(query, k=3,
+                                                                        mode="vector")]

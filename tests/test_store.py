@@ -68,3 +68,22 @@ def test_the_graph_grows_past_its_initial_capacity_and_caps_k(tmp_path):
     small.add(np.array([1, 2]), np.eye(4, dtype=np.float32)[:2])
     labels, _ = small.search(np.ones(4, np.float32), k=10)
     assert sorted(labels.tolist()) == [1, 2]
+
+
+def test_a_keyword_ranking_past_its_deadline_stops_with_a_timeout(tmp_path):
+    import time
+
+    import pytest
+
+    from desktop_app.index.store import QueryTimeout
+
+    store = Store(tmp_path / "db.sqlite3")
+    for f in range(5):
+        store.record_file(f"/{f}.txt", size=1, mtime_ns=1, sha256=str(f), status="indexed",
+                          reason=None, chunks=_chunks(1000, seed=f))
+    assert len(store.keyword_search('"chunk"', 10)) == 10
+    assert store.has_keyword_match('"chunk"') and not store.has_keyword_match('"absent"')
+    with pytest.raises(QueryTimeout):
+        store.keyword_search('"chunk"', 10, deadline=time.perf_counter() - 1)
+    # the connection is usable afterwards, without the deadline
+    assert len(store.keyword_search('"chunk"', 10, deadline=time.perf_counter() + 60)) == 10

@@ -76,6 +76,10 @@ def _batches(ids: Iterable[int], size: int = 500) -> Iterator[tuple[list[int], s
         yield part, ",".join("?" * len(part))
 
 
+class QueryTimeout(RuntimeError):
+    """A query ran past its deadline and was stopped."""
+
+
 class StoreError(RuntimeError):
     """The data folder's database cannot be used (damaged, newer schema, another model)."""
 
@@ -312,17 +316,46 @@ class Store:
         return {r[0]: ChunkRow(*r) for r in rows}
 
     # -- keyword search --------------------------------------------------------------------
-    def keyword_search(self, fts_query: str, limit: int) -> list[tuple[int, float]]:
-        """(chunk id, bm25) best first; bm25 is lower-is-better as SQLite reports it."""
+    def keyword_search(self, fts_query: str, limit: int, where: str = "1",
+                       params: Iterable[object] = (),
+                       deadline: float | None = None) -> list[tuple[int, float]]:
+        """(chunk id, bm25) best first; bm25 is lower-is-better as SQLite reports it.
+
+        ``where`` filters on ``c`` (chunks) and ``f`` (files). ``deadline`` (a
+        ``time.perf_counter()`` instant) stops the ranking with ``QueryTimeout`` when it
+        runs past: FTS5 scores every matching row before it sorts, so a query of common
+        words over a million chunks can take a quarter of a second.
+        """
         if not fts_query:
             return []
+        if where == "1":
+            sql = ("SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts "
+                   "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?")
+            args: list[object] = [fts_query, limit]
+        else:
+            sql = ("SELECT t.rowid, bm25(chunks_fts) AS rank FROM chunks_fts t "
+                   "JOIN chunks c ON c.id = t.rowid JOIN files f ON f.id = c.file_id "
+                   f"WHERE chunks_fts MATCH ? AND {where} ORDER BY rank LIMIT ?")
+            args = [fts_query, *params, limit]
+        if deadline is not None:
+            self.db.set_progress_handler(lambda: time.perf_counter() > deadline, 1000)
         try:
-            rows = self.db.execute(
-                "SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts WHERE chunks_fts MATCH ? "
-                "ORDER BY rank LIMIT ?", (fts_query, limit))
-            return [(int(r[0]), float(r[1])) for r in rows]
-        except sqlite3.OperationalError:  # a query FTS cannot parse finds nothing by keyword
-            return []
+            return [(int(r[0]), float(r[1])) for r in self.db.execute(sql, args)]
+        except sqlite3.OperationalError as exc:
+            if deadline is not None and "interrupt" in str(exc):
+                raise QueryTimeout(fts_query) from exc
+            return []  # a query FTS cannot parse finds nothing by keyword
+        finally:
+            if deadline is not None:
+                self.db.set_progress_handler(None, 1000)
+
+    def has_keyword_match(self, fts_query: str) -> bool:
+        """Whether any chunk matches (cheap: stops at the first)."""
+        try:
+            return self.db.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1",
+                                   (fts_query,)).fetchone() is not None
+        except sqlite3.OperationalError:
+            return False
 
     def chunk_vectors(self, ids: Iterable[int]) -> dict[int, bytes]:
         out: dict[int, bytes] = {}
