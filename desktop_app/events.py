@@ -102,6 +102,8 @@ class LibraryStatus:
     model_dir: str = ""
     vector_format: str = "int8"
     stored_dims: int = 0
+    #: None when the vector graph is ready; (inserted, to insert) while it opens
+    graph_loading: tuple[int, int] | None = None
 
     def to_json(self) -> dict:
         return {
@@ -116,6 +118,7 @@ class LibraryStatus:
             "chunk_tokens": self.chunk_tokens,
             "bytes_on_disk": self.bytes_on_disk,
             "vectors_in_graph": self.vectors_in_graph,
+            "graph_loading": list(self.graph_loading) if self.graph_loading else None,
             "ignored": dict(self.ignored),
             "exclude_patterns": list(self.exclude_patterns),
             "max_file_mb": self.max_file_mb,

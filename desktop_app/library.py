@@ -60,12 +60,18 @@ class Library:
     A new library is made with the model ``profile`` (and its ``model_dir``; None means the
     bundled default), ``chunk_tokens``, and a vector ``vector_format`` ("int8" or "binary")
     and ``dims`` (Matryoshka truncation); an existing one keeps what it was made with.
+
+    ``graph_in_background``: return before the vector graph is loaded (1.5 s at 1M chunks)
+    or rebuilt from SQLite (minutes at 1M); the window opens at once and searches by keyword
+    and by what of the graph is ready (``graph_loading`` says how far it is). Syncs and
+    removals wait for it.
     """
 
     def __init__(self, data_dir: Path | str, *, provider: str = "auto", threads: int = 0,
                  profile: ModelProfile | None = None, model_dir: Path | None = None,
                  chunk_tokens: int | None = None, vector_format: str | None = None,
-                 dims: int | None = None, models_root: Path | None = None) -> None:
+                 dims: int | None = None, models_root: Path | None = None,
+                 graph_in_background: bool = False) -> None:
         self.data_dir = Path(data_dir).expanduser().absolute()
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -119,7 +125,19 @@ class Library:
                     f"this library was chunked at {store.get_meta('chunk_tokens')} tokens; a "
                     "new chunk size needs a new library")
         self._load_settings()
-        self.graph = self._open_graph()
+        self._graph_ready = threading.Event()
+        self._graph_cancel = threading.Event()
+        self._graph_progress: tuple[int, int] = (0, 0)
+        self._graph_thread: threading.Thread | None = None
+        self._graph_whole = False  # in step with SQLite: only then may it be saved
+        if graph_in_background:
+            self.graph = VectorIndex(self.codec.dims)  # empty until the saved one is loaded
+            self._graph_thread = threading.Thread(target=self._open_graph_in_background,
+                                                  name="graph-open", daemon=True)
+            self._graph_thread.start()
+        else:
+            self.graph = self._open_graph()
+            self._graph_ready.set()
 
     def _load_settings(self) -> None:
         store = self.store
@@ -163,31 +181,67 @@ class Library:
                     self.notes.append(self._encoder.provider_warning)
             return self._encoder
 
-    def _open_graph(self) -> VectorIndex:
-        """Load the saved graph and reconcile it with the database (never re-embeds)."""
+    def _open_graph(self, publish: bool = False) -> VectorIndex:
+        """Load the saved graph and reconcile it with the database (never re-embeds);
+        ``publish``: searches use it from the moment it is loaded, while it catches up."""
         path = self.data_dir / GRAPH_NAME
         graph, stamp = VectorIndex.load(path, self.codec.dims)
+        if publish:
+            self.graph = graph
         store = self.store
         if stamp is not None and stamp == self._stamp():
+            self._graph_whole = True
             return graph
         in_db = store.chunk_ids()
         in_graph = graph.labels()
         graph.remove(in_graph - in_db)
         missing = in_db - in_graph
+        self._graph_progress = (0, len(missing))
         for labels, rows in store.vectors(missing, self.codec.bytes_per_vector):
-            graph.add(labels, self.codec.decode(rows), threads=0)  # nothing else runs yet
+            if self._graph_cancel.is_set():
+                return graph  # closing: the next open catches up from where the file is
+            graph.add(labels, self.codec.decode(rows), threads=0)
+            self._graph_progress = (self._graph_progress[0] + len(labels), len(missing))
         if missing or in_graph - in_db:
             log.info("reconciled vector graph: +%d -%d", len(missing), len(in_graph - in_db))
-        if self._lock.try_acquire():
+        self._graph_whole = True
+        if graph.save_due() and self._lock.try_acquire():
             graph.save(path, self._stamp())
         return graph
+
+    def _open_graph_in_background(self) -> None:
+        try:
+            self._open_graph(publish=True)
+        except Exception:  # searches go on by keyword; status says the graph is missing
+            log.exception("could not open the vector graph")
+            self.notes.append("the vector index could not be opened; searching by keyword")
+        finally:
+            self._graph_ready.set()
+
+    def graph_loading(self) -> tuple[int, int] | None:
+        """None once the graph is ready; else (vectors inserted, to insert) while it catches
+        up with SQLite, (0, 0) while the saved file loads."""
+        return None if self._graph_ready.is_set() else self._graph_progress
+
+    def stop_graph_loading(self) -> None:
+        """Give up catching the graph up (closing): it is not saved, and the next open goes
+        on from the file on disk."""
+        self._graph_cancel.set()
+
+    def wait_for_graph(self, timeout: float | None = None) -> bool:
+        """Block until the vector graph is loaded and in step with SQLite."""
+        return self._graph_ready.wait(timeout)
 
     def _stamp(self) -> str:
         """Which database state a saved graph reflects: this library (a swap brings another
         database) at this generation."""
         return f"{self.store.library_uuid()}:{self.store.generation()}"
 
-    def save_graph(self) -> None:
+    def save_graph(self, *, if_due: bool = False) -> None:
+        """Write the graph and its stamp; ``if_due``: only if enough changed to be worth it
+        (``VectorIndex.save_due``): otherwise a crash costs a short catch-up on open."""
+        if not self._graph_whole or (if_due and not self.graph.save_due()):
+            return
         self.graph.save(self.data_dir / GRAPH_NAME, self._stamp())
 
     def claim_write(self) -> None:
@@ -204,7 +258,13 @@ class Library:
         if self._keyword_threads is not None:
             self._keyword_threads.shutdown(wait=True)
             self._keyword_threads = None
-        if self._lock.held:
+        if self._graph_thread is not None:
+            self.stop_graph_loading()
+            self._graph_thread.join()
+        # what changed since the last save (a reader that caught up after a crash included,
+        # when no other process is writing), so the next open need not catch up again
+        if self.graph.unsaved and self._graph_whole and (self._lock.held
+                                                         or self._lock.try_acquire()):
             try:
                 self.save_graph()
             except Exception:  # closing must not raise; the graph is rebuilt from SQLite
@@ -250,6 +310,7 @@ class Library:
         next scan does not bring it back.
         """
         self._require_write_lock()
+        self.wait_for_graph()
         target = normalise(path)
         store = self.store
         records = store.files_under(target)
@@ -266,7 +327,7 @@ class Library:
         if not records and not removed_root and not still_covered:
             raise NotInLibraryError(f"{path} is not in the library")
         self.graph.remove(store.delete_files(r.id for r in records))
-        self.save_graph()
+        self.save_graph(if_due=True)
         return len(records)
 
     # -- settings that shape what is indexed ---------------------------------------------
@@ -300,6 +361,7 @@ class Library:
         is known below them and no longer exists leaves the library.
         """
         self._require_write_lock()
+        self.wait_for_graph()
         syncer = Syncer(self, control or SyncControl())
         yield from syncer.run(None if only is None else [normalise(p) for p in only])
 
@@ -310,6 +372,7 @@ class Library:
         (see ``desktop_app.switching``); searches use the current model until then."""
         from desktop_app.switching import switch_model
 
+        self.wait_for_graph()
         yield from switch_model(self, profile, model_dir, control)
 
     # -- searching -----------------------------------------------------------------------
@@ -382,7 +445,8 @@ class Library:
             vector_format=self.codec.format, stored_dims=self.codec.dims,
             provider=self._encoder.provider if self._encoder else None,
             chunk_tokens=self.chunk_tokens, bytes_on_disk=size,
-            vectors_in_graph=len(self.graph), notes=tuple(self.notes),
+            vectors_in_graph=len(self.graph), graph_loading=self.graph_loading(),
+            notes=tuple(self.notes),
             ignored=tuple(sorted(store.ignored_counts().items())),
             exclude_patterns=tuple(self.exclude_patterns),
             max_file_mb=self.max_file_bytes >> 20)

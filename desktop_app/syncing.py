@@ -190,11 +190,11 @@ class Syncer:
         if self.control.cancelled:
             yield from self._cancelled(found)
             return
-        lib.save_graph()
+        lib.save_graph(if_due=True)
         yield replace(self._progress("done"), summary=self._summary(found, False))
 
     def _cancelled(self, found) -> Iterator[SyncProgress]:
-        self.lib.save_graph()
+        self.lib.save_graph(if_due=True)
         yield replace(self._progress("cancelled"), summary=self._summary(found, True))
 
     def _summary(self, found, cancelled: bool) -> SyncSummary:
@@ -320,6 +320,6 @@ class Syncer:
             yield self._finish(FileOutcome(st.path, "indexed", None, chunks=len(rows),
                                            pages=prepared.pages), st.size)
         if time.perf_counter() - self.last_save > GRAPH_SAVE_SECONDS:
-            lib.save_graph()
+            lib.save_graph(if_due=True)
             self.last_save = time.perf_counter()
 

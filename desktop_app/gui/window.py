@@ -66,9 +66,13 @@ class MainWindow(QMainWindow):
         # The passage size is fixed when a library is created; an existing one keeps its own.
         is_new = not (self.data_dir / DB_NAME).exists()
         # Raises LibraryError (a message for the user) if the folder cannot be used.
+        # The vector graph opens in the background (1.5 s at 1M passages; minutes if it must
+        # be rebuilt after a crash): the window is usable at once, searching by keyword and
+        # by the part of the graph that is ready.
         self.library = Library(self.data_dir, provider=self.settings.provider,
                                threads=self.settings.threads,
-                               chunk_tokens=self.settings.chunk_tokens if is_new else None)
+                               chunk_tokens=self.settings.chunk_tokens if is_new else None,
+                               graph_in_background=True)
         self._started = False
         self._closed = False
         self._provider: str | None = None
@@ -141,8 +145,14 @@ class MainWindow(QMainWindow):
 
         self.model_label = QLabel("Loading the model…")
         self.counts_label = QLabel("")
+        self.graph_label = QLabel("")
+        self.graph_label.setObjectName("graphStatus")
         self.statusBar().addWidget(self.counts_label, 1)
+        self.statusBar().addPermanentWidget(self.graph_label)
         self.statusBar().addPermanentWidget(self.model_label)
+        self._graph_timer = QTimer(self)
+        self._graph_timer.setInterval(250)
+        self._graph_timer.timeout.connect(self._poll_graph)
 
         self.search = SearchController(self.search_input, self.results_view,
                                        self.results_model, self.results_header, self)
@@ -222,6 +232,8 @@ class MainWindow(QMainWindow):
         if not self._started and not self._closed:
             self._started = True
             self.search.set_model_ready(False)
+            self._poll_graph()
+            self._graph_timer.start()
             self.reader.start()
             self.reader.snapshot()
             self.indexer.start()
@@ -253,6 +265,8 @@ class MainWindow(QMainWindow):
         # two cores), and a window that lingers frozen looks like a hang.
         self.hide()
         self._snapshot_timer.stop()
+        self._graph_timer.stop()
+        self.library.stop_graph_loading()  # a sync waiting for the graph may then end
         self.search.stop()
         self.preview.stop()
         self.watch.stop()
@@ -327,6 +341,21 @@ class MainWindow(QMainWindow):
     def _claim(self) -> None:
         self.banner.hide()
         self.indexer.claim()
+
+    def _poll_graph(self) -> None:
+        loading = self.library.graph_loading()
+        if loading is None:
+            self._graph_timer.stop()
+            if self.graph_label.text():
+                self.graph_label.setText("")
+                self.search.refresh()  # the whole graph now answers the query shown
+            return
+        done, total = loading
+        self.graph_label.setText(
+            f"Preparing search by meaning: {done:,} of {total:,} passages" if total
+            else "Loading the search index…")
+        self.graph_label.setToolTip("Until it is ready, results come from keyword search and "
+                                    "the part of the index that is loaded.")
 
     # -- answers from the workers (queued; on the UI thread) --------------------------------
     def _on_model_ready(self, provider: str, seconds: float) -> None:

@@ -1,0 +1,123 @@
+"""The vector graph's life at scale: opened in the background, saved when enough changed,
+caught up after a crash, never holding a search behind a long insert."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from test_library import write_docs
+
+from desktop_app.index import Store, VectorIndex, ann
+from desktop_app.library import GRAPH_NAME, Library
+
+
+def make_library(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    with Library(data, chunk_tokens=32) as lib:
+        lib.add([write_docs(tmp_path / "docs")])
+        list(lib.sync())
+    return data
+
+
+def test_a_search_is_not_held_up_by_a_long_insert():
+    rng = np.random.default_rng(0)
+    graph = VectorIndex(64)
+    graph.add(np.arange(1000), rng.normal(size=(1000, 64)))
+    bulk = rng.normal(size=(40_000, 64))
+    adding = threading.Thread(target=graph.add, args=(np.arange(1000, 41_000), bulk))
+    adding.start()
+    while len(graph) == 1000:
+        pass
+    labels, _ = graph.search(bulk[0], 5)
+    # the search was answered between two slices of the insert, not after all of it
+    assert adding.is_alive(), "the search waited for the whole insert"
+    assert len(labels) == 5
+    adding.join()
+    assert len(graph) == 41_000
+
+
+def test_a_large_graph_is_saved_once_enough_changed_and_always_on_close(tmp_path, monkeypatch):
+    data = make_library(tmp_path)
+    graph_file = data / GRAPH_NAME
+    monkeypatch.setattr(ann, "SMALL_GRAPH", 1)  # every graph counts as large
+    monkeypatch.setattr(ann, "SAVE_FRACTION", 0.5)
+    lib = Library(data)
+    saved = graph_file.stat().st_mtime_ns
+    total = len(lib.graph)
+    docs = tmp_path / "docs"
+    (docs / "new.txt").write_text("Glaciers carve valleys as they slowly move downhill.")
+    list(lib.sync())
+    assert len(lib.graph) > total and 0 < lib.graph.unsaved < total / 2
+    assert graph_file.stat().st_mtime_ns == saved, "one new file rewrote the whole graph"
+    # a crash now (nothing saved on the way out): the next open catches up from SQLite
+    lib._close_connections()
+    lib._lock.release()
+    reopened = Library(data)
+    assert reopened.graph.labels() == reopened.store.chunk_ids()
+    hit = reopened.search("ice shaping valleys", k=1, mode="vector")[0]
+    assert Path(hit.path).name == "new.txt"
+    reopened.close()
+    assert graph_file.stat().st_mtime_ns != saved, "closing saves what changed"
+
+
+def test_the_library_opens_before_its_graph_and_searches_by_keyword_meanwhile(
+        tmp_path, monkeypatch):
+    data = make_library(tmp_path)
+    (data / GRAPH_NAME).unlink()  # the graph must be rebuilt from SQLite
+    release = threading.Event()
+    original = Store.vectors
+
+    def held_vectors(self, ids, width):
+        release.wait(30)
+        yield from original(self, ids, width)
+
+    monkeypatch.setattr(Store, "vectors", held_vectors)
+    lib = Library(data, graph_in_background=True)
+    try:
+        assert lib.graph_loading() is not None, "opened before the graph was rebuilt"
+        deadline = time.monotonic() + 30
+        while lib.graph_loading() == (0, 0) and time.monotonic() < deadline:
+            time.sleep(0.01)  # reading which vectors it lacks
+        loading = lib.graph_loading()
+        assert loading == (0, lib.store.counts()["chunks"]), "(inserted, to insert)"
+        assert lib.status().graph_loading == loading
+        hits = lib.search("when are income tax returns due", k=1)
+        assert hits and Path(hits[0].path).name == "tax.md", "the keyword side answers"
+        # a sync waits for the graph instead of writing into a half-built one
+        synced = threading.Event()
+        threading.Thread(target=lambda: (list(lib.sync()), synced.set()), daemon=True).start()
+        assert not synced.wait(0.5)
+        release.set()
+        assert lib.wait_for_graph(30) and synced.wait(30)
+        assert lib.graph_loading() is None
+        assert lib.graph.labels() == lib.store.chunk_ids()
+        assert Path(lib.search("molten rock", k=1, mode="vector")[0].path).name == "volcano.txt"
+    finally:
+        release.set()
+        lib.close()
+
+
+def test_closing_while_the_graph_catches_up_saves_nothing_half_built(tmp_path, monkeypatch):
+    data = make_library(tmp_path)
+    (data / GRAPH_NAME).unlink()
+    started = threading.Event()
+    original = Store.vectors
+
+    def slow_vectors(self, ids, width):
+        for labels, rows in original(self, sorted(ids), width):
+            for i in range(len(labels)):  # one vector at a time, so close lands midway
+                started.set()
+                time.sleep(0.3)
+                yield labels[i:i + 1], rows[i:i + 1]
+
+    monkeypatch.setattr(Store, "vectors", slow_vectors)
+    lib = Library(data, graph_in_background=True)
+    started.wait(30)
+    lib.close()
+    assert not (data / GRAPH_NAME).exists(), "a half-built graph was saved as whole"
+    monkeypatch.undo()
+    with Library(data) as reopened:
+        assert reopened.graph.labels() == reopened.store.chunk_ids()
