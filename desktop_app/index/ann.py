@@ -38,6 +38,11 @@ SMALL_GRAPH = 50_000
 SAVE_FRACTION = 0.05
 
 
+def _grown(capacity: int) -> int:
+    """The next capacity: doubling while small, then +25% (1M vectors: 1.7 GB of graph)."""
+    return capacity * 2 if capacity < 100_000 else capacity + capacity // 4
+
+
 class VectorIndex:
     def __init__(self, dim: int) -> None:
         self.dim = dim
@@ -61,7 +66,9 @@ class VectorIndex:
             if meta.get("dim") != dim:
                 return fresh, None
             index = hnswlib.Index(space="cosine", dim=dim)
-            index.load_index(str(path), max_elements=max(int(meta["capacity"]), 1))
+            # Room to grow, so the first files indexed after opening do not pay for a resize
+            # (a copy of the whole graph under the lock: 0.17 s at 100k, seconds at 1M).
+            index.load_index(str(path), max_elements=_grown(max(int(meta["capacity"]), 1)))
             fresh._index = index
             fresh._labels = set(int(x) for x in meta["labels"])
             return fresh, str(meta["stamp"])
@@ -111,7 +118,7 @@ class VectorIndex:
                 needed = self._index.get_current_count() + len(part)
                 capacity = self._index.get_max_elements()
                 if needed > capacity:
-                    self._index.resize_index(max(needed, capacity * 2))
+                    self._index.resize_index(max(needed, _grown(capacity)))
                 self._index.add_items(vectors[start:start + slice_size], part,
                                       num_threads=threads if threads > 0 else -1)
                 self._labels.update(part.tolist())
