@@ -80,34 +80,3 @@ def test_tanh_output_is_stored_as_the_model_card_says_and_truncation_renormalise
     q = codec.query(x[0])
     assert q.shape == (8,) and abs(float(np.linalg.norm(q)) - 1) < 1e-6
 
-
-def test_a_query_during_an_indexing_batch_runs_on_its_own_session_with_the_same_result(
-        model_dir):
-    import threading
-
-    encoder = Encoder(model_dir, MINILM)
-    at_rest = encoder.embed_query("how do green plants produce sugar from light")
-    assert encoder._query_session is None, "at rest, queries share the indexing session"
-    started, release = threading.Event(), threading.Event()
-    original = encoder.session
-
-    class HeldSession:  # the indexing batch: runs, then holds until the query is done
-        def run(self, *args):
-            out = original.run(*args)
-            started.set()
-            release.wait(10)
-            return out
-
-    encoder.session = HeldSession()
-    docs = [[t.ids for t in encoder.tokenize(["Plants make glucose from sunlight."] * 4)]]
-    indexing = threading.Thread(target=encoder.embed_documents, args=(docs,))
-    indexing.start()
-    try:
-        assert started.wait(30)
-        during = encoder.embed_query("how do green plants produce sugar from light")
-        assert indexing.is_alive(), "the query waited for the indexing batch"
-    finally:
-        release.set()
-        indexing.join()
-    assert encoder._query_session is not None
-    np.testing.assert_allclose(during, at_rest, atol=1e-5)

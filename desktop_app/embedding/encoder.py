@@ -1,14 +1,14 @@
 """The embedding model at work: tokenize, run windows through ONNX, pool spans, quantize.
 
 ``Encoder`` is safe to share between an indexing thread and a search thread: onnxruntime's
-``run`` and the Rust tokenizer are both thread-safe and release the GIL. While a document
-batch runs, queries go to a second, one-thread session of the same (small) model: in the
-shared session a query's work queues in the thread pool behind the batch's.
+``run`` and the Rust tokenizer are both thread-safe and release the GIL. Queries share the
+indexing session: a second, one-thread session for queries (tried for latency while
+indexing) made the process crash during garbage collection in the window's tests, 6 runs of
+6, and never without it; batches of 1,024 tokens keep a query's wait short instead.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
@@ -30,8 +30,6 @@ from desktop_app.embedding.windows import (
 #: throughput is flat from 256 to 4,096 (within 3%) while onnxruntime's memory grows with the
 #: batch: 150 MB above the model at 1,024 for 256-token windows, 746 MB at 4,096.
 DEFAULT_BATCH_TOKENS = 1024
-#: Models up to this size get a second session for queries while indexing (see above).
-QUERY_SESSION_MAX_BYTES = 300 << 20
 
 
 @dataclass
@@ -71,12 +69,6 @@ class Encoder:
                           if profile.separator_token else None)
         self.stats = EncoderStats()  # documents (indexing)
         self.query_stats = EncoderStats()
-        self._documents_running = 0
-        self._query_session: object | None = None
-        self._query_session_lock = threading.Lock()
-        model_bytes = (self.model_dir / profile.onnx_file).stat().st_size
-        self._own_query_session = (self.provider == "cpu"
-                                   and model_bytes <= QUERY_SESSION_MAX_BYTES)
 
     def _token_id(self, token: str) -> int:
         tid = self.tokenizer.token_to_id(token)
@@ -95,21 +87,6 @@ class Encoder:
         return out
 
     # -- running the model --------------------------------------------------------------
-    def _session_for_queries(self):
-        """The indexing session at rest; a one-thread session of its own while a document
-        batch runs (created the first time one does), for models small enough to hold
-        twice on the CPU."""
-        if not self._documents_running or not self._own_query_session:
-            return self.session
-        return self._second_session()
-
-    def _second_session(self):
-        with self._query_session_lock:
-            if self._query_session is None:
-                self._query_session = create_session(
-                    str(self.model_dir / self.profile.onnx_file), "cpu", threads=1).session
-            return self._query_session
-
     def run(self, sequences: Sequence[np.ndarray],
             stats: EncoderStats | None = None) -> list[np.ndarray]:
         """Run equal-or-similar-length sequences as one padded batch; hidden states per row."""
@@ -123,16 +100,7 @@ class Encoder:
         if "token_type_ids" in self.input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
         started = time.perf_counter()
-        if stats is self.query_stats:
-            hidden = self._session_for_queries().run([self.output_name], feeds)[0]
-        else:
-            if self._own_query_session and self._query_session is None:
-                self._second_session()  # ready before a query needs it (~0.15 s, once)
-            self._documents_running += 1
-            try:
-                hidden = self.session.run([self.output_name], feeds)[0]
-            finally:
-                self._documents_running -= 1
+        hidden = self.session.run([self.output_name], feeds)[0]
         stats = self.stats if stats is None else stats
         stats.seconds_in_model += time.perf_counter() - started
         stats.windows += len(sequences)

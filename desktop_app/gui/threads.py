@@ -21,6 +21,15 @@ from desktop_app.gui.workers import ReaderWorker, SyncWorker
 from desktop_app.library import Library
 
 
+def _delete_with_thread(worker: QObject, thread: QThread) -> None:
+    """Delete the worker on its own thread as that thread ends. Left to Python's garbage
+    collector, a worker in a reference cycle may be collected on any thread; PySide then
+    deletes the C++ object from the main thread, after its thread is gone, and the process
+    crashed there (``QObject::~QObject`` from ``runDeletionInMainThread``) in about half of
+    the test runs."""
+    thread.finished.connect(worker.deleteLater)
+
+
 class Indexer(QObject):
     progress = Signal(object)  # SyncProgress
     paused = Signal(bool)  # True once indexing has actually stopped; False when it goes on
@@ -41,6 +50,7 @@ class Indexer(QObject):
         self.thread.setObjectName("library-sync")
         self.worker = SyncWorker(library)
         self.worker.moveToThread(self.thread)
+        _delete_with_thread(self.worker, self.thread)
         self.writable = True
         self.syncing = False
         self._restart = False
@@ -168,6 +178,7 @@ class Reader(QObject):
         self.thread.setObjectName("library-reader")
         self.worker = ReaderWorker(library)
         self.worker.moveToThread(self.thread)
+        _delete_with_thread(self.worker, self.thread)
         self._stopped = False
         self._load_model_requested.connect(self.worker.load_model)
         for name in ("model_ready", "model_failed", "results_ready", "search_failed",

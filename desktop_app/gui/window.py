@@ -34,6 +34,7 @@ from desktop_app import APP_NAME, __version__
 from desktop_app.events import SearchResult, SyncProgress, SyncSummary
 from desktop_app.gui import desktop
 from desktop_app.gui.appicon import app_icon
+from desktop_app.gui.collector import MainThreadCollector
 from desktop_app.gui.filters import FilterRow
 from desktop_app.gui.folders import FoldersPanel
 from desktop_app.gui.problems import ProblemsPanel
@@ -73,6 +74,8 @@ class MainWindow(QMainWindow):
                                threads=self.settings.threads,
                                chunk_tokens=self.settings.chunk_tokens if is_new else None,
                                graph_in_background=True)
+        # Garbage is collected on this thread only (see gui/collector.py).
+        self.collector = MainThreadCollector(self)
         self._started = False
         self._closed = False
         self._provider: str | None = None
@@ -277,6 +280,7 @@ class MainWindow(QMainWindow):
         self.settings_store.setValue("window/geometry", self.saveGeometry())
         self.settings_store.sync()
         self.library.close()
+        self.collector.stop()
 
     # -- public actions ------------------------------------------------------------------
     def focus_search(self) -> None:
