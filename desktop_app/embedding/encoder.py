@@ -3,8 +3,8 @@
 ``Encoder`` is safe to share between an indexing thread and a search thread: onnxruntime's
 ``run`` and the Rust tokenizer are both thread-safe and release the GIL. Queries share the
 indexing session: a second, one-thread session for queries (tried for latency while
-indexing) made the process crash during garbage collection in the window's tests, 6 runs of
-6, and never without it; batches of 1,024 tokens keep a query's wait short instead.
+indexing) made the process crash during garbage collection in the window's tests, 5 runs of
+6 (3 of 7 without it, before gui/collector.py); 1,024-token batches keep a query's wait short.
 """
 
 from __future__ import annotations
