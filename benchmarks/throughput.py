@@ -413,12 +413,17 @@ def main(argv: list[str] | None = None) -> int:
 
     print_table(result)
     if args.json:
-        text = json.dumps(result, indent=2)
-        if str(args.json) == "-":
-            print(text)
-        else:
-            args.json.write_text(text + "\n", encoding="utf-8")
+        write_json(result, args.json, indent=2)
     return 0
+
+
+def write_json(result: dict, target: Path, indent: int = 1) -> None:
+    """Write a run's figures to ``target``, or to standard output for '-'."""
+    text = json.dumps(result, indent=indent)
+    if str(target) == "-":
+        print(text)
+    else:
+        target.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

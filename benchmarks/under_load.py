@@ -27,7 +27,6 @@ only), so the slowest queries can be matched with what the indexer was doing.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import sys
@@ -516,11 +515,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print_report(result)
     if args.json:
-        text = json.dumps(result, indent=1)
-        if str(args.json) == "-":
-            print(text)
-        else:
-            args.json.write_text(text + "\n", encoding="utf-8")
+        from throughput import write_json
+
+        write_json(result, args.json)
     if args.plot:
         plot(result, args.plot)
     return 0

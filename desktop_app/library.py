@@ -32,6 +32,7 @@ from desktop_app.events import (
 )
 from desktop_app.index import Store, StoreError, VectorIndex
 from desktop_app.index.codec import VectorCodec
+from desktop_app.index.keeper import GraphKeeper
 from desktop_app.paths import normalise
 from desktop_app.searching import SearchOptions
 from desktop_app.syncing import Syncer
@@ -87,7 +88,8 @@ class Library:
         self._stores_lock = threading.Lock()
         self._encoder: Encoder | None = None
         self._encoder_lock = threading.Lock()
-        self._keyword_threads: ThreadPoolExecutor | None = None
+        # hybrid search's keyword side (its thread starts with the first search)
+        self._keyword_threads = ThreadPoolExecutor(1, thread_name_prefix="keyword")
         self._lock = DataFolderLock(self.data_dir / ".lock")
         self.notes: list[str] = []
         # Held by searches and by the model switch's swap, so no search runs on a closed
@@ -125,19 +127,9 @@ class Library:
                     f"this library was chunked at {store.get_meta('chunk_tokens')} tokens; a "
                     "new chunk size needs a new library")
         self._load_settings()
-        self._graph_ready = threading.Event()
-        self._graph_cancel = threading.Event()
-        self._graph_progress: tuple[int, int] = (0, 0)
-        self._graph_thread: threading.Thread | None = None
-        self._graph_whole = False  # in step with SQLite: only then may it be saved
-        if graph_in_background:
-            self.graph = VectorIndex(self.codec.dims)  # empty until the saved one is loaded
-            self._graph_thread = threading.Thread(target=self._open_graph_in_background,
-                                                  name="graph-open", daemon=True)
-            self._graph_thread.start()
-        else:
-            self.graph = self._open_graph()
-            self._graph_ready.set()
+        self._graph = GraphKeeper(self.data_dir / GRAPH_NAME, lambda: self.store,
+                                  self._lock.try_acquire, self.notes)
+        self._graph.open(self.codec, background=graph_in_background)
 
     def _load_settings(self) -> None:
         store = self.store
@@ -181,68 +173,33 @@ class Library:
                     self.notes.append(self._encoder.provider_warning)
             return self._encoder
 
-    def _open_graph(self, publish: bool = False) -> VectorIndex:
-        """Load the saved graph and reconcile it with the database (never re-embeds);
-        ``publish``: searches use it from the moment it is loaded, while it catches up."""
-        path = self.data_dir / GRAPH_NAME
-        graph, stamp = VectorIndex.load(path, self.codec.dims)
-        if publish:
-            self.graph = graph
-        store = self.store
-        if stamp is not None and stamp == self._stamp():
-            self._graph_whole = True
-            return graph
-        in_db = store.chunk_ids()
-        in_graph = graph.labels()
-        graph.remove(in_graph - in_db)
-        missing = in_db - in_graph
-        self._graph_progress = (0, len(missing))
-        for labels, rows in store.vectors(missing, self.codec.bytes_per_vector):
-            if self._graph_cancel.is_set():
-                return graph  # closing: the next open catches up from where the file is
-            graph.add(labels, self.codec.decode(rows), threads=0)
-            self._graph_progress = (self._graph_progress[0] + len(labels), len(missing))
-        if missing or in_graph - in_db:
-            log.info("reconciled vector graph: +%d -%d", len(missing), len(in_graph - in_db))
-        self._graph_whole = True
-        if graph.save_due() and self._lock.try_acquire():
-            graph.save(path, self._stamp())
-        return graph
+    @property
+    def graph(self) -> VectorIndex:
+        """The vector graph (while it opens in the background: the part that is in)."""
+        return self._graph.graph
 
-    def _open_graph_in_background(self) -> None:
-        try:
-            self._open_graph(publish=True)
-        except Exception:  # searches go on by keyword; status says the graph is missing
-            log.exception("could not open the vector graph")
-            self.notes.append("the vector index could not be opened; searching by keyword")
-        finally:
-            self._graph_ready.set()
+    def reopen_graph(self) -> None:
+        """Open the graph again, now (after another database was swapped in)."""
+        self._graph.open(self.codec)
 
     def graph_loading(self) -> tuple[int, int] | None:
         """None once the graph is ready; else (vectors inserted, to insert) while it catches
         up with SQLite, (0, 0) while the saved file loads."""
-        return None if self._graph_ready.is_set() else self._graph_progress
+        return self._graph.loading()
 
     def stop_graph_loading(self) -> None:
         """Give up catching the graph up (closing): it is not saved, and the next open goes
         on from the file on disk."""
-        self._graph_cancel.set()
+        self._graph.stop()
 
     def wait_for_graph(self, timeout: float | None = None) -> bool:
         """Block until the vector graph is loaded and in step with SQLite."""
-        return self._graph_ready.wait(timeout)
-
-    def _stamp(self) -> str:
-        """Which database state a saved graph reflects: this library (a swap brings another
-        database) at this generation."""
-        return f"{self.store.library_uuid()}:{self.store.generation()}"
+        return self._graph.wait(timeout)
 
     def save_graph(self, *, if_due: bool = False) -> None:
         """Write the graph and its stamp; ``if_due``: only if enough changed to be worth it
         (``VectorIndex.save_due``): otherwise a crash costs a short catch-up on open."""
-        if not self._graph_whole or (if_due and not self.graph.save_due()):
-            return
-        self.graph.save(self.data_dir / GRAPH_NAME, self._stamp())
+        self._graph.save(if_due=if_due)
 
     def claim_write(self) -> None:
         """Take the data folder's write lock now (or raise LibraryError naming its holder)."""
@@ -255,15 +212,11 @@ class Library:
                 f"({self._lock.holder_description()}); wait for it to finish or close it")
 
     def close(self) -> None:
-        if self._keyword_threads is not None:
-            self._keyword_threads.shutdown(wait=True)
-            self._keyword_threads = None
-        if self._graph_thread is not None:
-            self.stop_graph_loading()
-            self._graph_thread.join()
+        self._keyword_threads.shutdown(wait=True)
+        self._graph.join()
         # what changed since the last save (a reader that caught up after a crash included,
         # when no other process is writing), so the next open need not catch up again
-        if self.graph.unsaved and self._graph_whole and (self._lock.held
+        if self.graph.unsaved and self._graph.whole and (self._lock.held
                                                          or self._lock.try_acquire()):
             try:
                 self.save_graph()
@@ -393,19 +346,13 @@ class Library:
                 # The keyword side runs on its own thread (SQLite releases the GIL) while
                 # the query is embedded and the graph searched: hybrid costs the slower of
                 # the two, not their sum.
-                pool = self._keyword_pool()
-                keyword = [pool.submit(searching.keyword_candidates, self, q, opts,
-                                       searching.KEYWORD_BUDGET_S) for q in queries]
+                keyword = [self._keyword_threads.submit(
+                    searching.keyword_candidates, self, q, opts, searching.KEYWORD_BUDGET_S)
+                    for q in queries]
             vectors = list(self.encoder.embed_queries(queries))
             return [searching.search(self, q, v, opts,
                                      keyword_hits=keyword[i].result() if keyword else None)
                     for i, (q, v) in enumerate(zip(queries, vectors))]
-
-    def _keyword_pool(self) -> ThreadPoolExecutor:
-        with self._encoder_lock:
-            if self._keyword_threads is None:
-                self._keyword_threads = ThreadPoolExecutor(1, thread_name_prefix="keyword")
-            return self._keyword_threads
 
     def search_vector(self, vector: np.ndarray, k: int = 10,
                       **options: object) -> list[SearchResult]:

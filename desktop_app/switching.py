@@ -75,4 +75,4 @@ def _swap_in(lib: Library, staging_dir: Path, encoder: Encoder | None) -> None:
         with lib._encoder_lock:
             lib._encoder = encoder
         lib._load_settings()
-        lib.graph = lib._open_graph()
+        lib.reopen_graph()

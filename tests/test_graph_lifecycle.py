@@ -4,13 +4,13 @@ caught up after a crash, never holding a search behind a long insert."""
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
 from test_library import write_docs
 
 from desktop_app.index import Store, VectorIndex, ann
+from desktop_app.index.keeper import GraphKeeper
 from desktop_app.library import GRAPH_NAME, Library
 
 
@@ -67,10 +67,11 @@ def test_the_library_opens_before_its_graph_and_searches_by_keyword_meanwhile(
         tmp_path, monkeypatch):
     data = make_library(tmp_path)
     (data / GRAPH_NAME).unlink()  # the graph must be rebuilt from SQLite
-    release = threading.Event()
+    reached, release = threading.Event(), threading.Event()
     original = Store.vectors
 
     def held_vectors(self, ids, width):
+        reached.set()  # the graph knows what it lacks and starts reading it
         release.wait(30)
         yield from original(self, ids, width)
 
@@ -78,9 +79,7 @@ def test_the_library_opens_before_its_graph_and_searches_by_keyword_meanwhile(
     lib = Library(data, graph_in_background=True)
     try:
         assert lib.graph_loading() is not None, "opened before the graph was rebuilt"
-        deadline = time.monotonic() + 30
-        while lib.graph_loading() == (0, 0) and time.monotonic() < deadline:
-            time.sleep(0.01)  # reading which vectors it lacks
+        assert reached.wait(30)
         loading = lib.graph_loading()
         assert loading == (0, lib.store.counts()["chunks"]), "(inserted, to insert)"
         assert lib.status().graph_loading == loading
@@ -103,19 +102,20 @@ def test_the_library_opens_before_its_graph_and_searches_by_keyword_meanwhile(
 def test_closing_while_the_graph_catches_up_saves_nothing_half_built(tmp_path, monkeypatch):
     data = make_library(tmp_path)
     (data / GRAPH_NAME).unlink()
-    started = threading.Event()
-    original = Store.vectors
+    first_in, closing = threading.Event(), threading.Event()
+    original, stop = Store.vectors, GraphKeeper.stop
 
-    def slow_vectors(self, ids, width):
+    def one_then_wait(self, ids, width):
         for labels, rows in original(self, sorted(ids), width):
-            for i in range(len(labels)):  # one vector at a time, so close lands midway
-                started.set()
-                time.sleep(0.3)
+            for i in range(len(labels)):  # one vector at a time; the second once closing
                 yield labels[i:i + 1], rows[i:i + 1]
+                first_in.set()
+                closing.wait(30)
 
-    monkeypatch.setattr(Store, "vectors", slow_vectors)
+    monkeypatch.setattr(Store, "vectors", one_then_wait)
+    monkeypatch.setattr(GraphKeeper, "stop", lambda self: (stop(self), closing.set()))
     lib = Library(data, graph_in_background=True)
-    started.wait(30)
+    assert first_in.wait(30)
     lib.close()
     assert not (data / GRAPH_NAME).exists(), "a half-built graph was saved as whole"
     monkeypatch.undo()

@@ -20,7 +20,6 @@ from PySide6.QtGui import (
     QShowEvent,
 )
 from PySide6.QtWidgets import (
-    QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
@@ -42,6 +41,7 @@ from desktop_app.gui.progress import IndexingPanel
 from desktop_app.gui.result_actions import ResultActions
 from desktop_app.gui.searching import ResultsArea, SearchController
 from desktop_app.gui.settings import AppSettings, SettingsDialog, open_settings
+from desktop_app.gui.statusline import StatusLine
 from desktop_app.gui.threads import Indexer, Reader
 from desktop_app.gui.watch import FolderWatch
 from desktop_app.gui.widgets import Banner, EmptyState, FileDropFilter
@@ -146,16 +146,7 @@ class MainWindow(QMainWindow):
         self.drops = FileDropFilter(self, central)
         self.drops.dropped.connect(self.add_paths)
 
-        self.model_label = QLabel("Loading the model…")
-        self.counts_label = QLabel("")
-        self.graph_label = QLabel("")
-        self.graph_label.setObjectName("graphStatus")
-        self.statusBar().addWidget(self.counts_label, 1)
-        self.statusBar().addPermanentWidget(self.graph_label)
-        self.statusBar().addPermanentWidget(self.model_label)
-        self._graph_timer = QTimer(self)
-        self._graph_timer.setInterval(250)
-        self._graph_timer.timeout.connect(self._poll_graph)
+        self.status_line = StatusLine(self.statusBar(), self.library.graph_loading, self)
 
         self.search = SearchController(self.search_input, self.results_view,
                                        self.results_model, self.results_header, self)
@@ -163,6 +154,8 @@ class MainWindow(QMainWindow):
         self.search.result_activated.connect(self._open_result)
         self.search.options = self.filters.options
         self.filters.changed.connect(self.search.refresh)
+        # the whole graph now answers the query shown
+        self.status_line.graph_ready.connect(self.search.refresh)
 
         self.result_actions = ResultActions(self, self.results_view, self.results_model,
                                             self.search, self.filters, self._open_result)
@@ -235,8 +228,7 @@ class MainWindow(QMainWindow):
         if not self._started and not self._closed:
             self._started = True
             self.search.set_model_ready(False)
-            self._poll_graph()
-            self._graph_timer.start()
+            self.status_line.start()
             self.reader.start()
             self.reader.snapshot()
             self.indexer.start()
@@ -268,7 +260,7 @@ class MainWindow(QMainWindow):
         # two cores), and a window that lingers frozen looks like a hang.
         self.hide()
         self._snapshot_timer.stop()
-        self._graph_timer.stop()
+        self.status_line.stop()
         self.library.stop_graph_loading()  # a sync waiting for the graph may then end
         self.search.stop()
         self.preview.stop()
@@ -346,31 +338,15 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self.indexer.claim()
 
-    def _poll_graph(self) -> None:
-        loading = self.library.graph_loading()
-        if loading is None:
-            self._graph_timer.stop()
-            if self.graph_label.text():
-                self.graph_label.setText("")
-                self.search.refresh()  # the whole graph now answers the query shown
-            return
-        done, total = loading
-        self.graph_label.setText(
-            f"Preparing search by meaning: {done:,} of {total:,} passages" if total
-            else "Loading the search index…")
-        self.graph_label.setToolTip("Until it is ready, results come from keyword search and "
-                                    "the part of the index that is loaded.")
-
     # -- answers from the workers (queued; on the UI thread) --------------------------------
     def _on_model_ready(self, provider: str, seconds: float) -> None:
         self._provider = provider
-        self.model_label.setText(f"{self.library.profile.model_id} · {provider.upper()}")
-        self.model_label.setToolTip(f"Model loaded in {seconds:.2f} s")
+        self.status_line.set_model(self.library.profile.model_id, provider, seconds)
         self.search.set_model_ready(True)
         self.model_ready.emit()
 
     def _on_model_failed(self, message: str) -> None:
-        self.model_label.setText("Model failed to load")
+        self.status_line.set_model_failed()
         self.banner.show_message(f"The search model could not be loaded: {message}")
 
     def _on_write_access(self, writable: bool, message: str) -> None:
@@ -440,7 +416,7 @@ class MainWindow(QMainWindow):
         self._update_center()
         counts = snapshot.status.counts
         files, chunks = counts.get("indexed", 0), counts.get("chunks", 0)
-        self.counts_label.setText(f"{files:,} files · {chunks:,} passages")
+        self.status_line.set_counts(files, chunks)
         self.search.set_corpus_hint(
             f"Type to search {chunks:,} passages in {files:,} files by meaning" if files
             else "")

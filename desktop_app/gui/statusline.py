@@ -1,0 +1,64 @@
+"""The window's status bar: what the library holds, how far the vector graph has opened,
+and which model runs where."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QStatusBar
+
+#: how often the graph's opening progress is read (a few attribute reads)
+GRAPH_POLL_MS = 250
+
+
+class StatusLine(QObject):
+    graph_ready = Signal()  # the whole graph answers searches now (emitted once)
+
+    def __init__(self, bar: QStatusBar, graph_loading: Callable[[], tuple[int, int] | None],
+                 parent: Any = None) -> None:
+        super().__init__(parent)
+        self._graph_loading = graph_loading
+        self.counts = QLabel("")
+        self.graph = QLabel("")
+        self.graph.setObjectName("graphStatus")
+        self.graph.setToolTip("Until it is ready, results come from keyword search and the "
+                              "part of the index that is loaded.")
+        self.model = QLabel("Loading the model…")
+        bar.addWidget(self.counts, 1)
+        bar.addPermanentWidget(self.graph)
+        bar.addPermanentWidget(self.model)
+        self._timer = QTimer(self)
+        self._timer.setInterval(GRAPH_POLL_MS)
+        self._timer.timeout.connect(self._poll_graph)
+
+    def start(self) -> None:
+        self._poll_graph()
+        if self._graph_loading() is not None:
+            self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def set_counts(self, files: int, chunks: int) -> None:
+        self.counts.setText(f"{files:,} files · {chunks:,} passages")
+
+    def set_model(self, model_id: str, provider: str, seconds: float) -> None:
+        self.model.setText(f"{model_id} · {provider.upper()}")
+        self.model.setToolTip(f"Model loaded in {seconds:.2f} s")
+
+    def set_model_failed(self) -> None:
+        self.model.setText("Model failed to load")
+
+    def _poll_graph(self) -> None:
+        loading = self._graph_loading()
+        if loading is None:
+            self._timer.stop()
+            if self.graph.text():
+                self.graph.setText("")
+                self.graph_ready.emit()
+            return
+        done, total = loading
+        self.graph.setText(f"Preparing search by meaning: {done:,} of {total:,} passages"
+                           if total else "Loading the search index…")
