@@ -194,11 +194,17 @@ class SyncState:
     first_indexed: float | None = None  # seconds after the start, first file committed
     summary: dict | None = None
     error: BaseException | None = None
+    lowered: bool = False  # the sync thread runs at background priority
     finished: threading.Event = field(default_factory=threading.Event)
 
 
-def run_sync(lib, root: Path, control, state: SyncState, limit_pages: int | None) -> None:
+def run_sync(lib, root: Path, control, state: SyncState, limit_pages: int | None,
+             background: bool = True) -> None:
+    from desktop_app import priority
+
     try:
+        if background:  # as the window's indexing thread does
+            state.lowered = priority.lower_this_thread()
         for progress in lib.sync(control, only=[root]):
             state.phase = progress.phase
             state.files_done, state.files_total = progress.files_done, progress.files_total
@@ -307,6 +313,7 @@ def print_report(r: dict) -> None:
          f"{mem['start']:.0f} / {mem['after_open']:.0f} / {mem['after_warmup']:.0f}"),
         ("RSS peak while indexing (VmHWM) MB", hwm),
         ("RSS max sampled / end MB", f"{mem['max_sampled']:.0f} / {mem['end']:.0f}"),
+        ("indexing thread priority", r.get("indexing_priority", "normal")),
         ("load average before / after", f"{r['load_before'][0]:.2f} / {r['load_after'][0]:.2f}"
                                         f" ({r['cpus']} CPUs)"),
     ]
@@ -411,7 +418,8 @@ def measure(args: argparse.Namespace, work: Path, rss_start: float) -> dict:
         sampler = threading.Thread(target=sample_memory, name="rss-sampler",
                                    args=(state, timeline, stop, under_load), daemon=True)
         syncer = threading.Thread(target=run_sync, name="sync",
-                                  args=(lib, root, control, state, args.limit_pages))
+                                  args=(lib, root, control, state, args.limit_pages,
+                                        not args.same_priority))
         print(f"indexing {r['corpus_files']} files while querying every {args.interval} s ...",
               file=sys.stderr)
         sampler.start()
@@ -459,6 +467,7 @@ def measure(args: argparse.Namespace, work: Path, rss_start: float) -> dict:
     slowest = sorted(under_load, key=lambda q: -(q["lag"] + max(q["vector"], q["hybrid"])))[:5]
     r["slowest_while_indexing"] = [{**q, "overlaps": overlaps(q, events)} for q in slowest]
     r["load_after"] = os.getloadavg()
+    r["indexing_priority"] = "background" if state.lowered else "normal"
     r["queries_at_rest"] = at_rest
     r["queries_while_indexing"] = under_load
     r["rss_timeline"] = timeline
@@ -489,6 +498,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="cancel the sync once P pages are indexed")
     parser.add_argument("--threads", type=int, default=0,
                         help="onnxruntime intra-op threads (0: its default)")
+    parser.add_argument("--same-priority", action="store_true",
+                        help="index at normal priority (the window lowers its indexing "
+                             "thread's: desktop_app.priority)")
     parser.add_argument("--graph-in-background", action="store_true",
                         help="open with Library(graph_in_background=True) (newer Library)")
     parser.add_argument("--json", type=Path, metavar="FILE",

@@ -243,6 +243,14 @@ class Syncer:
         self.tokens_at_start = encoder.stats.tokens_encoded
         self.bytes_total = sum(st.size for st in files)
         self.index_started = time.perf_counter()
+        try:
+            yield from self._embed_files(files, hashes)
+        finally:
+            # a sync's end frees the document session's memory (idle libraries hold less)
+            encoder.release_document_session()
+
+    def _embed_files(self, files: list[FileStat],
+                     hashes: dict[str, str]) -> Iterator[SyncProgress]:
         pending: deque[Future[Prepared]] = deque()
         queue = deque(files)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract") as pool:

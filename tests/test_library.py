@@ -96,6 +96,16 @@ def test_a_second_sync_of_an_unchanged_folder_embeds_nothing(tmp_path):
         assert lib.encoder.stats.tokens_encoded == tokens
 
 
+def test_a_sync_frees_the_document_sessions_memory_when_it_ends(tmp_path):
+    with Library(tmp_path / "data") as lib:
+        lib.add([write_docs(tmp_path / "docs")])
+        lib.encoder.embed_query("loaded before the sync")
+        _, summary = sync(lib)
+        assert summary.indexed == 3
+        assert lib.encoder.separate_sessions and lib.encoder._document_session is None
+        assert lib.search("how do plants make food")  # queries have their own session
+
+
 def test_a_changed_file_is_re_embedded_and_a_deleted_one_leaves_the_results(tmp_path):
     docs = write_docs(tmp_path / "docs")
     with Library(tmp_path / "data") as lib:

@@ -1,24 +1,36 @@
 """The embedding model at work: tokenize, run windows through ONNX, pool spans, quantize.
 
 ``Encoder`` is safe to share between an indexing thread and a search thread: onnxruntime's
-``run`` and the Rust tokenizer are both thread-safe and release the GIL. Queries share the
-indexing session: a second, one-thread session for queries (tried for latency while
-indexing) made the process crash during garbage collection in the window's tests, 5 runs of
-6 (3 of 7 without it, before gui/collector.py); 1,024-token batches keep a query's wait short.
+``run`` and the Rust tokenizer are both thread-safe and release the GIL.
+
+On the CPU, a small model gets two sessions: one for queries, made with the encoder, and one
+for documents, made by the first thread that embeds documents. Its worker threads are that
+thread's children, so when the indexing thread runs at a lower priority
+(``desktop_app.priority``) the whole forward pass of a document batch does too, and a query
+typed meanwhile takes a core at once instead of sharing both with the batch: query embedding
+p95 while indexing 7.5 ms against 10-11 ms with one shared session, at the same indexing
+speed. A second session holds a second copy of the weights, so a large model (the flagship's
+are 0.6-4 GB), or one on a GPU, keeps a single session for both.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from tokenizers import Tokenizer
 
 from desktop_app.embedding.profile import ModelProfile
-from desktop_app.embedding.providers import create_session
+from desktop_app.embedding.providers import create_session, resolve
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
+
 from desktop_app.embedding.windows import (
     Window,
     build_windows,
@@ -30,6 +42,8 @@ from desktop_app.embedding.windows import (
 #: throughput is flat from 256 to 4,096 (within 3%) while onnxruntime's memory grows with the
 #: batch: 150 MB above the model at 1,024 for 256-token windows, 746 MB at 4,096.
 DEFAULT_BATCH_TOKENS = 1024
+#: Model files up to this size get a session of their own for documents (see above).
+SEPARATE_DOCUMENT_SESSION_BYTES = 256 << 20
 
 
 @dataclass
@@ -56,10 +70,21 @@ class Encoder:
         # mean pools over pad tokens and quality collapses (SciFact nDCG@10 0.08 vs 0.647).
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
-        opened = create_session(str(self.model_dir / profile.onnx_file), provider, threads)
-        self.session = opened.session
+        self._model_path = self.model_dir / profile.onnx_file
+        self._threads = threads
+        #: queries and documents on sessions of their own (see the module's notes)
+        self.separate_sessions = (resolve(provider)[0] == "cpu" and self._model_path.stat().st_size
+                                  <= SEPARATE_DOCUMENT_SESSION_BYTES)
+        # A query's own session runs on one thread: hybrid search searches by keyword on
+        # the other core meanwhile (two threads made it wait for that core: 6 ms vs 3 alone).
+        opened = (create_session(str(self._model_path), provider, 1, spinning=False)
+                  if self.separate_sessions else
+                  create_session(str(self._model_path), provider, threads))
+        self.session = opened.session  # queries (and documents, when it is the only one)
         self.provider = opened.provider
         self.provider_warning = opened.warning
+        self._document_session: ort.InferenceSession | None = None
+        self._document_session_lock = threading.Lock()
         self.input_names = {i.name for i in self.session.get_inputs()}
         self.output_name = self.session.get_outputs()[0].name
         self.batch_tokens = batch_tokens
@@ -87,9 +112,29 @@ class Encoder:
         return out
 
     # -- running the model --------------------------------------------------------------
+    @property
+    def document_session(self) -> ort.InferenceSession:
+        """The session documents run on: its own on the CPU for a small model, made by the
+        first thread that asks (the indexing thread), else the query session."""
+        with self._document_session_lock:
+            if self._document_session is None:
+                self._document_session = (create_session(str(self._model_path), "cpu",
+                                                         self._threads).session
+                                          if self.separate_sessions else self.session)
+            return self._document_session
+
+    def release_document_session(self) -> None:
+        """Free the document session's memory (its arena holds a batch's working memory:
+        ~90 MB with the bundled model) once indexing is done; the next batch makes a new one
+        in ~0.1 s. Nothing happens when queries and documents share one session."""
+        with self._document_session_lock:
+            self._document_session = None
+
     def run(self, sequences: Sequence[np.ndarray],
             stats: EncoderStats | None = None) -> list[np.ndarray]:
-        """Run equal-or-similar-length sequences as one padded batch; hidden states per row."""
+        """Run equal-or-similar-length sequences as one padded batch; hidden states per row.
+        Counted in ``stats`` (default: the documents'); ``query_stats`` runs on the query
+        session, anything else on the document session."""
         width = max(len(s) for s in sequences)
         ids = np.zeros((len(sequences), width), dtype=np.int64)
         mask = np.zeros_like(ids)
@@ -99,9 +144,10 @@ class Encoder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        started = time.perf_counter()
-        hidden = self.session.run([self.output_name], feeds)[0]
         stats = self.stats if stats is None else stats
+        session = self.session if stats is self.query_stats else self.document_session
+        started = time.perf_counter()
+        hidden = session.run([self.output_name], feeds)[0]
         stats.seconds_in_model += time.perf_counter() - started
         stats.windows += len(sequences)
         stats.tokens_encoded += int(mask.sum())

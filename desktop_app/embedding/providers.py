@@ -31,8 +31,28 @@ class Session:
     warning: str | None  # why we are not on the requested provider, if we are not
 
 
-def create_session(model_path: str, preference: str = "auto", threads: int = 0) -> Session:
-    """Open an inference session on the preferred provider, falling back to CPU on failure."""
+def resolve(preference: str) -> tuple[str, str | None]:
+    """The provider a preference names on this machine, and why it is not the one asked for
+    (None when it is)."""
+    offered = available()
+    if preference == "auto":
+        return next(name for name in _AUTO_ORDER if name in offered or name == "cpu"), None
+    if preference not in PROVIDER_NAMES:
+        return "cpu", f"unknown execution provider '{preference}'; using CPU"
+    if preference not in offered:
+        return "cpu", (f"{preference} is not available in this onnxruntime build "
+                       f"(available: {', '.join(offered)}); using CPU")
+    return preference, None
+
+
+def create_session(model_path: str, preference: str = "auto", threads: int = 0, *,
+                   spinning: bool = True) -> Session:
+    """Open an inference session on the preferred provider, falling back to CPU on failure.
+
+    ``spinning``: onnxruntime's workers spin between runs, waiting for the next one; right
+    for back-to-back batches, wasted on a query typed now and then (the cores it burns are
+    the indexer's).
+    """
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = max(0, int(threads))
@@ -41,19 +61,9 @@ def create_session(model_path: str, preference: str = "auto", threads: int = 0) 
     # third smaller (190 vs 285 MB, 1,024-token batches of mixed lengths) at the same speed.
     options.enable_mem_pattern = False
     options.log_severity_level = 3
-    offered = available()
-    if preference == "auto":
-        wanted = next(name for name in _AUTO_ORDER if name in offered or name == "cpu")
-    else:
-        wanted = preference
-    warning = None
-    if wanted not in PROVIDER_NAMES:
-        warning = f"unknown execution provider '{preference}'; using CPU"
-        wanted = "cpu"
-    elif wanted not in offered:
-        warning = (f"{wanted} is not available in this onnxruntime build "
-                   f"(available: {', '.join(offered)}); using CPU")
-        wanted = "cpu"
+    if not spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    wanted, warning = resolve(preference)
     if wanted != "cpu":
         try:
             session = ort.InferenceSession(

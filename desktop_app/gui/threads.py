@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from desktop_app.gui.rendering import PreviewRequest
 from desktop_app.gui.workers import ReaderWorker, SyncWorker
@@ -50,6 +50,9 @@ class Indexer(QObject):
         self.thread.setObjectName("library-sync")
         self.worker = SyncWorker(library)
         self.worker.moveToThread(self.thread)
+        # emitted on the new thread before its event loop runs: the thread (and every thread
+        # it starts: extraction, the model's workers) runs at background priority throughout
+        self.thread.started.connect(self.worker.lower_priority, Qt.ConnectionType.DirectConnection)
         _delete_with_thread(self.worker, self.thread)
         self.writable = True
         self.syncing = False

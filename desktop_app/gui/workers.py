@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from desktop_app import priority
 from desktop_app.events import LibraryStatus, SyncControl
 from desktop_app.gui.rendering import PreviewRequest, build_preview
 from desktop_app.library import Library, LibraryError
@@ -84,6 +85,12 @@ class SyncWorker(QObject):
         self.cancel()
 
     # -- slots, run on the worker's thread ---------------------------------------------
+    @Slot()
+    def lower_priority(self) -> None:
+        """Index at background priority (connected to the thread's ``started``): a search
+        typed while indexing gets a core at once (docs/benchmarks.md, session 3)."""
+        priority.lower_this_thread()
+
     @Slot()
     def claim(self) -> None:
         """Take the data folder's write lock, or report who holds it."""
