@@ -38,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+from desktop_app import priority
+
 DEFAULT_CORPUS = Path("/work/bench/debian-pdfs")
 SAMPLE_SECONDS = 0.5
 QUESTIONS = [
@@ -200,8 +202,6 @@ class SyncState:
 
 def run_sync(lib, root: Path, control, state: SyncState, limit_pages: int | None,
              background: bool = True) -> None:
-    from desktop_app import priority
-
     try:
         if background:  # as the window's indexing thread does
             state.lowered = priority.lower_this_thread()
@@ -313,7 +313,8 @@ def print_report(r: dict) -> None:
          f"{mem['start']:.0f} / {mem['after_open']:.0f} / {mem['after_warmup']:.0f}"),
         ("RSS peak while indexing (VmHWM) MB", hwm),
         ("RSS max sampled / end MB", f"{mem['max_sampled']:.0f} / {mem['end']:.0f}"),
-        ("indexing thread priority", r.get("indexing_priority", "normal")),
+        ("indexing thread priority / switch interval",
+         f"{r.get('indexing_priority', 'normal')} / {sys.getswitchinterval() * 1000:g} ms"),
         ("load average before / after", f"{r['load_before'][0]:.2f} / {r['load_after'][0]:.2f}"
                                         f" ({r['cpus']} CPUs)"),
     ]
@@ -498,6 +499,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="cancel the sync once P pages are indexed")
     parser.add_argument("--threads", type=int, default=0,
                         help="onnxruntime intra-op threads (0: its default)")
+    parser.add_argument("--switch-interval", type=float, metavar="S",
+                        default=priority.SWITCH_INTERVAL_S,
+                        help="sys.setswitchinterval: the window's (default) or Python's 0.005")
     parser.add_argument("--same-priority", action="store_true",
                         help="index at normal priority (the window lowers its indexing "
                              "thread's: desktop_app.priority)")
@@ -509,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plot", type=Path, metavar="FILE.png",
                         help="plot latency and RSS over the indexing run (needs matplotlib)")
     args = parser.parse_args(argv)
+    sys.setswitchinterval(args.switch_interval)
     if not args.corpus.is_dir():
         parser.error(f"{args.corpus} is not a folder (Debian's PDF manuals: "
                      "python benchmarks/throughput.py --debian DIR downloads them)")

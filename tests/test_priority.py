@@ -121,3 +121,12 @@ def test_releasing_the_document_session_frees_it_and_the_next_batch_makes_a_new_
     again = encoder.embed_documents([chunks])[0]
     assert encoder.document_session is not old
     assert abs(float(first[0] @ again[0]) - 1.0) < 1e-5
+
+
+def test_the_window_process_switches_threads_every_millisecond():
+    before = priority.favour_responsiveness()
+    try:
+        assert sys.getswitchinterval() == pytest.approx(priority.SWITCH_INTERVAL_S)
+        assert priority.SWITCH_INTERVAL_S < 0.005  # Python's default
+    finally:
+        sys.setswitchinterval(before)

@@ -27,7 +27,7 @@ from types import TracebackType
 from PySide6.QtCore import QEvent, QObject, QThread, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from desktop_app import APP_NAME, __version__
+from desktop_app import APP_NAME, __version__, priority
 from desktop_app.gui.single_instance import bring_forward, server_name, start_or_hand_over
 from desktop_app.paths import default_data_dir
 
@@ -145,6 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     app.setWindowIcon(app_icon())
     _install_excepthooks()
+    priority.favour_responsiveness()  # searches typed while indexing (desktop_app.priority)
     try:
         window = create_main_window(data_dir)
     except LibraryError as exc:
