@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from desktop_app.embedding.encoder import Tokenized
 from desktop_app.extract import Page
+from desktop_app.tokenizing import Tokenized
 
 #: Long pages (a whole text file is one "page") are tokenized in blocks cut at line ends, so
 #: memory stays bounded on a 50 MB log file; chunks never straddle a block.

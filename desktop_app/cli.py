@@ -116,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--extraction-process"]:  # the frozen app as its own extraction child
+        from desktop_app.extraction import child_main
+
+        return child_main()
     if argv[:1] == ["--self-test"]:
         from desktop_app.selftest import run_self_test
 

@@ -178,10 +178,10 @@ def test_bad_files_get_reasons_and_the_rest_of_the_folder_is_indexed(tmp_path):
 
 
 def test_a_file_that_changes_while_being_read_is_retried_next_time(tmp_path, monkeypatch):
-    import desktop_app.syncing as syncing
+    import desktop_app.extraction as extraction
 
-    docs = write_docs(tmp_path / "docs")
-    real_extract = syncing.extract
+    docs = write_docs(tmp_path / "docs")  # few files: read on a thread of this process
+    real_extract = extraction.extract
 
     def extract_while_writing(path):
         pages = real_extract(path)
@@ -191,7 +191,7 @@ def test_a_file_that_changes_while_being_read_is_retried_next_time(tmp_path, mon
 
     with Library(tmp_path / "data") as lib:
         lib.add([docs])
-        monkeypatch.setattr(syncing, "extract", extract_while_writing)
+        monkeypatch.setattr(extraction, "extract", extract_while_writing)
         _, summary = sync(lib)
         assert summary.failed == 1 and summary.indexed == 2
         [(path, _, reason)] = lib.status().problems

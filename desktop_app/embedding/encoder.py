@@ -23,20 +23,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from tokenizers import Tokenizer
 
 from desktop_app.embedding.profile import ModelProfile
 from desktop_app.embedding.providers import create_session, resolve
-
-if TYPE_CHECKING:
-    import onnxruntime as ort
-
 from desktop_app.embedding.windows import (
     Window,
     build_windows,
     standalone_windows,
     token_bounded_batches,
 )
+from desktop_app.tokenizing import Tokenized, load_tokenizer, tokenize
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
 #: Padded tokens per ONNX call. Measured on 2 cores (MiniLM int8, benchmarks/batch_memory.py):
 #: throughput is flat from 256 to 4,096 (within 3%) while onnxruntime's memory grows with the
@@ -44,12 +43,6 @@ from desktop_app.embedding.windows import (
 DEFAULT_BATCH_TOKENS = 1024
 #: Model files up to this size get a session of their own for documents (see above).
 SEPARATE_DOCUMENT_SESSION_BYTES = 256 << 20
-
-
-@dataclass
-class Tokenized:
-    ids: np.ndarray  # int64 token ids, no special tokens
-    offsets: np.ndarray  # int64 [n, 2] character spans into the text
 
 
 @dataclass
@@ -65,11 +58,8 @@ class Encoder:
                  threads: int = 0, batch_tokens: int = DEFAULT_BATCH_TOKENS) -> None:
         self.profile = profile
         self.model_dir = Path(model_dir)
-        self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-        # The shipped tokenizer.json pads and truncates to 128 tokens: with that on, every
-        # mean pools over pad tokens and quality collapses (SciFact nDCG@10 0.08 vs 0.647).
-        self.tokenizer.no_padding()
-        self.tokenizer.no_truncation()
+        self.tokenizer_path = self.model_dir / "tokenizer.json"
+        self.tokenizer = load_tokenizer(self.tokenizer_path)
         self._model_path = self.model_dir / profile.onnx_file
         self._threads = threads
         #: queries and documents on sessions of their own (see the module's notes)
@@ -103,13 +93,7 @@ class Encoder:
 
     # -- tokenizing ---------------------------------------------------------------------
     def tokenize(self, texts: Sequence[str]) -> list[Tokenized]:
-        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        out = []
-        for enc in encodings:
-            ids = np.asarray(enc.ids, dtype=np.int64)
-            offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-            out.append(Tokenized(ids, offsets))
-        return out
+        return tokenize(self.tokenizer, texts)
 
     # -- running the model --------------------------------------------------------------
     @property
