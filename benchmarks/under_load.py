@@ -92,6 +92,25 @@ def rss_mb() -> float:
     return proc_status_mb("VmRSS")["VmRSS"]
 
 
+def children_rss_mb() -> float:
+    """VmRSS of this process's children (the extraction process), in MB; 0 when none."""
+    total = 0.0
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            kids = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for pid in kids:
+            try:
+                with open(f"/proc/{pid}/status") as fh:
+                    for line in fh:
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1]) / 1024
+            except OSError:
+                continue
+    return total
+
+
 def reset_peak_rss() -> bool:
     """Reset VmHWM to the current RSS (Linux >= 4.0); False where that is not allowed."""
     try:
@@ -231,7 +250,8 @@ def sample_memory(state: SyncState, timeline: list[dict], stop: threading.Event,
         now = time.perf_counter()
         mem = proc_status_mb("VmRSS", "VmHWM")
         timeline.append({"t": now - state.started, "rss_mb": mem["VmRSS"],
-                         "hwm_mb": mem["VmHWM"], "pages": state.pages, "chunks": state.chunks})
+                         "hwm_mb": mem["VmHWM"], "children_mb": children_rss_mb(),
+                         "pages": state.pages, "chunks": state.chunks})
         if now - last_note >= 10:
             last_note = now
             last = f", last hybrid {queries[-1]['hybrid'] * 1000:.0f} ms" if queries else ""
@@ -313,6 +333,9 @@ def print_report(r: dict) -> None:
          f"{mem['start']:.0f} / {mem['after_open']:.0f} / {mem['after_warmup']:.0f}"),
         ("RSS peak while indexing (VmHWM) MB", hwm),
         ("RSS max sampled / end MB", f"{mem['max_sampled']:.0f} / {mem['end']:.0f}"),
+        ("extraction process RSS max / with this process max MB",
+         f"{mem.get('children_max_sampled', 0):.0f} / "
+         f"{mem.get('with_children_max_sampled', float('nan')):.0f}"),
         ("indexing thread priority / switch interval",
          f"{r.get('indexing_priority', 'normal')} / {sys.getswitchinterval() * 1000:g} ms"),
         ("load average before / after", f"{r['load_before'][0]:.2f} / {r['load_after'][0]:.2f}"
@@ -440,6 +463,9 @@ def measure(args: argparse.Namespace, work: Path, rss_start: float) -> dict:
         mem["end"] = rss_mb()
         mem["peak_while_indexing"] = proc_status_mb("VmHWM")["VmHWM"]
         mem["max_sampled"] = max((s["rss_mb"] for s in timeline), default=float("nan"))
+        mem["children_max_sampled"] = max((s["children_mb"] for s in timeline), default=0.0)
+        mem["with_children_max_sampled"] = max(
+            (s["rss_mb"] + s["children_mb"] for s in timeline), default=float("nan"))
     finally:
         t0 = time.perf_counter()
         lib.close()

@@ -65,7 +65,7 @@ def _copy_sample(target: Path) -> Path:
 
 def _write_pdf(path: Path, text: str) -> None:
     """A cover page, then ``text`` on page 2, written with PyMuPDF."""
-    import pymupdf
+    from desktop_app.extract.mupdf import pymupdf
 
     title, _, body = text.partition("\n")
     with pymupdf.open() as doc:

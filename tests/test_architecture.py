@@ -34,3 +34,22 @@ def test_the_headless_front_end_runs_without_loading_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "False"
+
+
+def test_pymupdf_is_imported_only_through_extract_mupdf():
+    offenders = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
+                 if p.name != "mupdf.py" and "pymupdf" in _imports(p)]
+    assert offenders == []
+
+
+def test_the_extraction_process_loads_neither_the_model_runtime_nor_pymupdfs_add_ons(
+        shared_data):
+    pdf = shared_data / "pdfs" / "real" / "senate-expenditures.pdf"
+    code = ("import sys; from pathlib import Path; import desktop_app.extraction; "
+            "from desktop_app.extract import extract; "
+            f"pages = extract(Path({str(pdf)!r})); "
+            "print(len(pages), sorted({m.split('.')[0] for m, mod in sys.modules.items() if mod} & "
+            "{'onnxruntime', 'pymupdf4llm', 'PySide6', 'hnswlib'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split(maxsplit=1)
+    assert int(out[0]) > 0 and out[1].strip() == "[]"

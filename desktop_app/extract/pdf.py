@@ -12,9 +12,8 @@ import re
 import threading
 from pathlib import Path
 
-import pymupdf
-
 from desktop_app.extract import ExtractionError, Page
+from desktop_app.extract.mupdf import pymupdf
 from desktop_app.extract.text import normalise
 
 log = logging.getLogger(__name__)
