@@ -23,6 +23,7 @@ import argparse
 import functools
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -36,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app import syncing
+from desktop_app import extraction, syncing
 from desktop_app.embedding.encoder import Encoder
 from desktop_app.index.ann import VectorIndex
 from desktop_app.index.codec import VectorCodec
@@ -162,32 +163,39 @@ class Probe:
                 self.seconds["encoder_run"] += time.perf_counter() - started
         return run
 
-    def _measured_prepare(self, original: Callable) -> Callable:
-        def prepare(syncer, *args, **kwargs):
+    def _measured_read(self, original: Callable) -> Callable:
+        """``read_file`` on the helper thread (small syncs; large ones read in a child)."""
+        def read(*args, **kwargs):
             cpu = time.thread_time()
             started = time.perf_counter()
-            prepared = original(syncer, *args, **kwargs)
-            self.seconds["prepare"] += time.perf_counter() - started
-            self.helper_cpu += time.thread_time() - cpu
-            if prepared.status == "indexed":
-                self.chunk_tokens += prepared.tokens
-            return prepared
-        return prepare
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds["prepare"] += time.perf_counter() - started
+                self.helper_cpu += time.thread_time() - cpu
+        return read
+
+    def _counting_groups(self, original: Callable) -> Callable:
+        def embed_group(syncer, group, *args, **kwargs):
+            self.chunk_tokens += sum(p.tokens for p in group)
+            return (yield from original(syncer, group, *args, **kwargs))
+        return embed_group
 
     @contextmanager
     def installed(self) -> Iterator[Probe]:
         # The stages the breakdown needs; the optional ones are cheap and may move.
         self._patch(Encoder, "run", self._recording_run)
         self._patch(Encoder, "iter_embed_documents", self._timed_generator("embed_documents"))
-        self._patch(syncing.Syncer, "_prepare", self._measured_prepare)
+        self._patch(syncing, "read_file", self._measured_read)
         self._patch(syncing.Syncer, "_embed_all", self._timed_generator("embed_all"))
+        self._patch(syncing.Syncer, "_embed_group", self._counting_groups)
         self._patch(syncing.Syncer, "_embed_group", self._timed_generator("embed_group"))
         optional = [
             (Encoder, "tokenize", "tokenize"),
             (syncing, "scan", "scan"),
             (syncing, "file_sha256", "sha256"),
-            (syncing, "extract", "extract"),
-            (syncing, "chunk_pages", "chunk_pages"),
+            (extraction, "extract", "extract"),
+            (extraction, "chunk_pages", "chunk_pages"),
             (Store, "record_file", "record_file"),
             (VectorIndex, "add", "graph_add"),
             (VectorIndex, "remove", "graph_remove"),
@@ -211,6 +219,7 @@ def index_corpus(lib: Library, files: list[str], probe: Probe) -> dict:
     stats = lib.encoder.stats
     before = (stats.windows, stats.tokens_encoded, stats.padded_tokens, stats.seconds_in_model)
     cpu = time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with probe.installed():
         started = time.perf_counter()
         summary = None
@@ -219,11 +228,14 @@ def index_corpus(lib: Library, files: list[str], probe: Probe) -> dict:
                 summary = progress.summary
         wall = time.perf_counter() - started
     cpu = time.process_time() - cpu
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    child_cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     if summary is None:
         raise RuntimeError("the sync ended without a summary")
     return {
         "wall": wall,
         "process_cpu": cpu,
+        "extraction_process_cpu": child_cpu,
         "files": summary.indexed,
         "skipped": summary.skipped,
         "failed": summary.failed,
@@ -279,11 +291,12 @@ def breakdown(probe: Probe, run: dict) -> list[tuple[str, float]]:
         ("main: graph save (every 60 s + final)", s["save_graph"]),
         ("main: rest of _embed_group", embed_group_rest),
         ("main: other", main_other),
-        ("helper: _prepare (wall)", s["prepare"]),
+        ("helper: read_file (wall; small syncs)", s["prepare"]),
         ("helper:   extract", s["extract"]),
         ("helper:   tokenize", s["tokenize"]),
         ("helper:   chunk split (excl. tokenize)", s["chunk_pages"] - s["tokenize"]),
-        ("helper: _prepare CPU (thread time)", probe.helper_cpu),
+        ("helper: read_file CPU (thread time)", probe.helper_cpu),
+        ("extraction process CPU (large syncs)", run["extraction_process_cpu"]),
         ("process CPU, all threads", run["process_cpu"]),
     ]
 
@@ -401,7 +414,8 @@ def main(argv: list[str] | None = None) -> int:
                             args.threads)
             result["bare_process_cpu"] = bare_cpu
             # CPU seconds are less disturbed than wall seconds by other busy processes.
-            result["cpu_ratio"] = statistics.median(bare_cpu) / run["process_cpu"]
+            result["cpu_ratio"] = statistics.median(bare_cpu) / (
+                run["process_cpu"] + run["extraction_process_cpu"])
             result["model_batches"] = len(probe.batches)
             result["unmeasured"] = probe.unmeasured
             result["limit_files"] = args.limit_files

@@ -62,3 +62,23 @@ def test_blank_pages_give_no_chunks_and_very_long_pages_are_split_in_blocks(enco
 def test_a_tiny_budget_is_refused(encoder):
     with pytest.raises(ValueError):
         chunk_pages([Page(1, "text")], encoder.tokenize, max_tokens=2)
+
+
+def test_pages_are_tokenized_a_few_at_a_time_with_the_same_chunks(encoder, monkeypatch):
+    import desktop_app.chunking as chunking
+
+    pages = [Page(n, f"Page {n} says something about topic {n}. " * (n % 7 + 1))
+             for n in range(1, 40)]
+    calls: list[int] = []
+
+    def counting(texts):
+        calls.append(len(texts))
+        return encoder.tokenize(texts)
+
+    whole = chunk_pages(pages, encoder.tokenize, 32)
+    monkeypatch.setattr(chunking, "TOKENIZE_PIECES", 5)
+    batched = chunk_pages(pages, counting, 32)
+    assert max(calls) == 5 and sum(calls) == len(pages)
+    assert [(c.page, c.char_start, c.char_end, c.text) for c in batched] == \
+        [(c.page, c.char_start, c.char_end, c.text) for c in whole]
+    assert all(np.array_equal(a.token_ids, b.token_ids) for a, b in zip(batched, whole))
