@@ -121,3 +121,22 @@ def test_closing_while_the_graph_catches_up_saves_nothing_half_built(tmp_path, m
     monkeypatch.undo()
     with Library(data) as reopened:
         assert reopened.graph.labels() == reopened.store.chunk_ids()
+
+
+def test_a_graph_read_ahead_before_loading_is_the_same_graph(tmp_path, monkeypatch):
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    graph = VectorIndex(16)
+    graph.add(np.arange(1, 301), vectors)
+    graph.save(tmp_path / "g.hnsw", "stamp-1")
+    read: list[Path] = []
+    real = ann._read_through
+    monkeypatch.setattr(ann, "_read_through", lambda p, block=1 << 10: (read.append(p),
+                                                                        real(p, block)))
+    plain, stamp = VectorIndex.load(tmp_path / "g.hnsw", 16)
+    assert read == []
+    ahead, stamp_ahead = VectorIndex.load(tmp_path / "g.hnsw", 16, read_ahead=True)
+    assert read == [tmp_path / "g.hnsw"] and stamp == stamp_ahead == "stamp-1"
+    assert plain.labels() == ahead.labels() == set(range(1, 301))
+    for q in vectors[:5]:
+        assert np.array_equal(plain.search(q, 5)[0], ahead.search(q, 5)[0])

@@ -42,7 +42,7 @@ class GraphKeeper:
         self._progress = (0, 0)
         self.graph = VectorIndex(codec.dims)
         if not background:
-            self._open()
+            self._open(read_ahead=False)
             self._ready.set()
             return
         self._thread = threading.Thread(target=self._open_in_background, name="graph-open",
@@ -55,8 +55,8 @@ class GraphKeeper:
         store = self._store()
         return f"{store.library_uuid()}:{store.generation()}"
 
-    def _open(self) -> None:
-        graph, stamp = VectorIndex.load(self.path, self.codec.dims)
+    def _open(self, *, read_ahead: bool = True) -> None:
+        graph, stamp = VectorIndex.load(self.path, self.codec.dims, read_ahead=read_ahead)
         self.graph = graph  # searches use it from here on, while it catches up
         if stamp is not None and stamp == self.stamp():
             self.whole = True
