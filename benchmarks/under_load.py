@@ -383,6 +383,9 @@ def plot(r: dict, out: Path) -> None:
     t = [s["t"] for s in timeline]
     mem.plot(t, [s["rss_mb"] for s in timeline], color="tab:red", label="VmRSS")
     mem.plot(t, [s["hwm_mb"] for s in timeline], color="tab:red", ls="--", label="VmHWM")
+    if any(s.get("children_mb") for s in timeline):
+        mem.plot(t, [s["rss_mb"] + s.get("children_mb", 0.0) for s in timeline],
+                 color="tab:orange", label="VmRSS + extraction process")
     mem.set_ylabel("MB")
     mem.set_xlabel("seconds since the sync started")
     pages = mem.twinx()
