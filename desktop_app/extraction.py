@@ -187,7 +187,11 @@ class ReaderProcess:
                 self._head_since = time.monotonic()
             self._pending[self._seq] = (job, future)
             if self._proc is None:
-                self._start_locked()  # sends every pending job, this one included
+                try:
+                    self._start_locked()  # sends every pending job, this one included
+                except OSError:
+                    del self._pending[self._seq]  # the caller reads it another way
+                    raise
             else:
                 self._send_locked(self._seq, job)
         return future
@@ -267,7 +271,7 @@ class ReaderProcess:
             if entry is not None:
                 _resolve(entry[1], result)
         code = proc.wait()
-        failed: tuple[Future[ReadResult], ReadResult] | None = None
+        failed: list[tuple[Future[ReadResult], ReadResult]] = []
         with self._lock:
             if proc is not self._proc:
                 return  # closed
@@ -276,12 +280,19 @@ class ReaderProcess:
             if self._pending:
                 seq = next(iter(self._pending))
                 _, future = self._pending.pop(seq)
-                failed = (future, ReadResult("failed", self._kill_reason or _crash_reason(code)))
+                reason = self._kill_reason or _crash_reason(code)
+                failed.append((future, ReadResult("failed", reason)))
             self._kill_reason = None
             if self._pending:
-                self._start_locked()
-        if failed is not None:
-            _resolve(*failed)
+                try:
+                    self._start_locked()
+                except OSError as exc:  # no new child: what waited fails, and says why
+                    failed += [(f, ReadResult("failed", f"the PDF reader could not be "
+                                                        f"restarted ({exc})"))
+                               for _, f in self._pending.values()]
+                    self._pending.clear()
+        for future, result in failed:
+            _resolve(future, result)
 
 
 def _close_pipes(proc: subprocess.Popen[bytes]) -> None:

@@ -89,6 +89,22 @@ def test_a_file_that_hangs_the_reader_is_stopped_after_the_timeout(tmp_path):
         reader.close()
 
 
+def test_when_no_new_child_can_start_what_waited_fails_with_the_reason(tmp_path):
+    for name in ("hang.pdf", "next.pdf"):
+        (tmp_path / name).write_bytes(b"%PDF-1.4")
+    reader = ReaderProcess(command=FAKE, timeout=1.0)
+    try:
+        hung = reader.submit(job(tmp_path / "hang.pdf", tmp_path / "tok.json"))
+        waiting = reader.submit(job(tmp_path / "next.pdf", tmp_path / "tok.json"))
+        reader.command = [str(tmp_path / "no-such-program")]
+        assert "took longer" in reader.result(hung).reason
+        assert "could not be restarted" in reader.result(waiting).reason
+        with pytest.raises(OSError):  # the sync then reads on a thread
+            reader.submit(job(tmp_path / "next.pdf", tmp_path / "tok.json"))
+    finally:
+        reader.close()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_closing_stops_the_child_at_once_and_answers_what_was_waiting(tmp_path):
     (tmp_path / "hang.pdf").write_bytes(b"%PDF-1.4")
