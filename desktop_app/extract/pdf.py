@@ -35,8 +35,10 @@ pymupdf.TOOLS.mupdf_display_warnings(False)
 _ERROR_PREFIX = re.compile(r"^\w+ error: ")
 
 
-#: MuPDF is not thread-safe: every use of pymupdf in the app (extraction here, page rendering
-#: in the window) takes this lock. Its calls hold the GIL anyway, so nothing is lost.
+#: MuPDF is not thread-safe: every use of pymupdf in a process (extraction here, page
+#: rendering in the window) takes this lock. Its calls hold the GIL anyway, so nothing is lost.
+#: A large sync extracts in its own process (desktop_app.extraction), where the window's
+#: previews do not have to wait for it.
 MUPDF_LOCK = threading.RLock()
 
 
