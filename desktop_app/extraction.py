@@ -125,8 +125,15 @@ def child_main() -> int:
     """Run as the extraction child: jobs on stdin, results on stdout."""
     from desktop_app.tokenizing import load_tokenizer, tokenize
 
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt frames
+    # The frames use the raw descriptors: a windowed app (pythonw, the frozen app on
+    # Windows) has no sys.stdin/stdout/stderr objects, only the pipes it was given.
+    inp = os.fdopen(os.dup(0), "rb")
+    out = os.fdopen(os.dup(1), "wb")
+    try:
+        err = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        err = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(err, 1)  # a stray print goes to stderr, not into the frames
     tokenizers: dict[str, object] = {}
 
     def handle(job: ReadJob) -> ReadResult:
@@ -135,7 +142,7 @@ def child_main() -> int:
             tok = tokenizers[job.tokenizer] = load_tokenizer(job.tokenizer)
         return read_file(job, lambda texts: tokenize(tok, texts))  # type: ignore[arg-type]
 
-    return serve(handle, sys.stdin.buffer, out)
+    return serve(handle, inp, out)
 
 
 def child_command() -> list[str]:

@@ -131,6 +131,24 @@ def test_the_frozen_apps_flag_makes_it_the_extraction_child(files, encoder):
     assert result.status == "indexed" and result.chunks
 
 
+def test_the_child_works_without_console_streams_and_a_stray_print_does_no_harm(
+        files, encoder):
+    # as in a windowed app (pythonw, the frozen app on Windows): no sys.std* objects
+    command = [sys.executable, "-c",
+               "import os, sys; sys.stdin = sys.stdout = sys.stderr = None; "
+               "import desktop_app.extraction as e, desktop_app.chunking as c; "
+               "real = c.chunk_pages; "
+               # what a C library printing on the standard output would do
+               "c.chunk_pages = lambda *a: (os.write(1, b'noise'), real(*a))[1]; "
+               "e.chunk_pages = c.chunk_pages; sys.exit(e.child_main())"]
+    reader = ReaderProcess(command=command)
+    try:
+        result = reader.result(reader.submit(job(files[0], encoder.tokenizer_path)))
+    finally:
+        reader.close()
+    assert result.status == "indexed" and result.chunks
+
+
 def _index(data: Path, folder: Path) -> tuple[dict[str, tuple[str, int]], list[str]]:
     with Library(data) as lib:
         lib.add([folder])
