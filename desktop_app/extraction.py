@@ -157,8 +157,8 @@ def _crash_reason(code: int) -> str:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        return f"the PDF reader crashed on this file ({name}); the other files go on"
-    return f"the PDF reader stopped on this file (exit code {code}); the other files go on"
+        return f"the document reader crashed on this file ({name}); the other files go on"
+    return f"the document reader stopped on this file (exit code {code}); the other files go on"
 
 
 # -- the parent's side ---------------------------------------------------------------------
@@ -294,7 +294,7 @@ class ReaderProcess:
                 try:
                     self._start_locked()
                 except OSError as exc:  # no new child: what waited fails, and says why
-                    failed += [(f, ReadResult("failed", f"the PDF reader could not be "
+                    failed += [(f, ReadResult("failed", f"the document reader could not be "
                                                         f"restarted ({exc})"))
                                for _, f in self._pending.values()]
                     self._pending.clear()
