@@ -23,6 +23,7 @@ priority (``desktop_app.priority``), so the child does too.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import pickle
@@ -38,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from desktop_app import memory
 from desktop_app.chunking import Chunk, Tokenize, chunk_pages
 from desktop_app.extract import ExtractionError, extract
 
@@ -109,8 +111,10 @@ def recv_frame(stream: BinaryIO) -> object | None:
     return pickle.loads(data)
 
 
-def serve(handle: Callable[[ReadJob], ReadResult], inp: BinaryIO, out: BinaryIO) -> int:
-    """The child's loop: answer each (seq, job) with (seq, result) until stdin ends."""
+def serve(handle: Callable[[ReadJob], ReadResult], inp: BinaryIO, out: BinaryIO,
+          after: Callable[[], object] | None = None) -> int:
+    """The child's loop: answer each (seq, job) with (seq, result) until stdin ends;
+    ``after`` runs once each answer is sent."""
     while (message := recv_frame(inp)) is not None:
         seq, job = message  # type: ignore[misc]
         try:
@@ -118,7 +122,16 @@ def serve(handle: Callable[[ReadJob], ReadResult], inp: BinaryIO, out: BinaryIO)
         except Exception as exc:  # every job gets an answer
             result = ReadResult("failed", f"could not be read: {exc}")
         send_frame(out, (seq, result))
+        del result
+        if after is not None:
+            after()
     return 0
+
+
+def _give_back() -> None:
+    """Between files: what the last one needed goes back to the system (desktop_app.memory)."""
+    gc.collect()
+    memory.trim()
 
 
 def child_main() -> int:
@@ -142,7 +155,7 @@ def child_main() -> int:
             tok = tokenizers[job.tokenizer] = load_tokenizer(job.tokenizer)
         return read_file(job, lambda texts: tokenize(tok, texts))  # type: ignore[arg-type]
 
-    return serve(handle, inp, out)
+    return serve(handle, inp, out, after=_give_back)
 
 
 def child_command() -> list[str]:

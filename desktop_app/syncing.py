@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from desktop_app import memory
 from desktop_app.chunking import Chunk
 from desktop_app.events import FileOutcome, SyncControl, SyncProgress, SyncSummary
 from desktop_app.extraction import ReaderProcess, ReadJob, ReadResult, read_file
@@ -258,6 +259,7 @@ class Syncer:
         finally:
             # a sync's end frees the document session's memory (idle libraries hold less)
             encoder.release_document_session()
+            memory.trim()
 
     def _embed_files(self, files: list[FileStat],
                      hashes: dict[str, str]) -> Iterator[SyncProgress]:
