@@ -27,6 +27,8 @@ only), so the slowest queries can be matched with what the indexer was doing.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import math
 import os
 import shutil
 import sys
@@ -77,10 +79,10 @@ QUESTIONS = [
 FIGURES = ("embed", "vector", "hybrid")  # vector, hybrid: the whole lib.search, embedding incl.
 
 
-def proc_status_mb(*keys: str) -> dict[str, float]:
-    """VmRSS, VmHWM, … of this process from /proc/self/status, in MB."""
+def proc_status_mb(*keys: str, pid: str = "self") -> dict[str, float]:
+    """VmRSS, VmHWM, … of a process (this one by default) from /proc/PID/status, in MB."""
     out = dict.fromkeys(keys, float("nan"))
-    with open("/proc/self/status") as fh:
+    with open(f"/proc/{pid}/status") as fh:
         for line in fh:
             name, _, rest = line.partition(":")
             if name in out:
@@ -96,18 +98,10 @@ def children_rss_mb() -> float:
     """VmRSS of this process's children (the extraction process), in MB; 0 when none."""
     total = 0.0
     for task in Path("/proc/self/task").iterdir():
-        try:
-            kids = (task / "children").read_text().split()
-        except OSError:
-            continue
-        for pid in kids:
-            try:
-                with open(f"/proc/{pid}/status") as fh:
-                    for line in fh:
-                        if line.startswith("VmRSS:"):
-                            total += int(line.split()[1]) / 1024
-            except OSError:
-                continue
+        with contextlib.suppress(OSError):  # a thread or a child that just ended
+            for pid in (task / "children").read_text().split():
+                rss = proc_status_mb("VmRSS", pid=pid)["VmRSS"]
+                total += 0.0 if math.isnan(rss) else rss  # a zombie has no VmRSS
     return total
 
 

@@ -6,7 +6,7 @@ Plain frozen dataclasses, so the GUI can pass them through queued signals as the
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 Phase = Literal["scanning", "indexing", "done", "cancelled"]
@@ -69,12 +69,6 @@ class SearchResult:
     duplicates: tuple[str, ...] = ()
     #: more matching passages of this file that were left out ("more from this file")
     more_in_file: int = 0
-
-    def with_duplicate(self, path: str) -> SearchResult:
-        return replace(self, duplicates=(*self.duplicates, path))
-
-    def with_more(self) -> SearchResult:
-        return replace(self, more_in_file=self.more_in_file + 1)
 
     def to_json(self) -> dict:
         return {"path": self.path, "page": self.page, "score": round(float(self.score), 6),

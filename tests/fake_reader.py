@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
+import threading
 
 from desktop_app.extraction import ReadJob, ReadResult, serve
 
@@ -16,11 +16,11 @@ def handle(job: ReadJob) -> ReadResult:
     name = os.path.basename(job.path)
     if "crash" in name:
         os.kill(os.getpid(), getattr(signal, "SIGSEGV", signal.SIGTERM))
-        time.sleep(10)
+        threading.Event().wait()  # until the signal ends the process
     if "exit" in name:
         os._exit(3)
     if "hang" in name:
-        time.sleep(3600)
+        threading.Event().wait()  # forever: the parent's timeout or close() kills us
     return ReadResult("indexed", None, 1, [])
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from proc_helpers import children
 
 from desktop_app import extraction, syncing
 from desktop_app.extraction import ReaderProcess, ReadJob, read_file
@@ -22,13 +23,14 @@ def job(path: Path, tokenizer: Path, chunk_tokens: int = 256) -> ReadJob:
     return ReadJob(str(path), st.st_size, st.st_mtime_ns, str(tokenizer), chunk_tokens)
 
 
-def children() -> set[int]:
-    """Live child processes of this one (Linux)."""
-    task = Path(f"/proc/{os.getpid()}/task")
-    kids: set[int] = set()
-    for tid in task.iterdir():
-        kids |= {int(p) for p in (tid / "children").read_text().split()}
-    return kids
+@pytest.fixture
+def fake_job(tmp_path: Path):
+    """A job for the fake child on a file of that name (the name says what the child does)."""
+    def make(name: str) -> ReadJob:
+        path = tmp_path / name
+        path.write_bytes(b"%PDF-1.4")
+        return job(path, tmp_path / "tok.json")
+    return make
 
 
 @pytest.fixture
@@ -59,14 +61,11 @@ def test_the_child_reads_files_exactly_as_a_thread_does(files, encoder):
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signal names")
-def test_a_file_that_crashes_the_reader_fails_alone_and_a_new_child_reads_the_rest(tmp_path):
+def test_a_file_that_crashes_the_reader_fails_alone_and_a_new_child_reads_the_rest(fake_job):
     names = ["a.pdf", "crash.pdf", "b.pdf", "exit.pdf", "c.pdf"]
-    for name in names:
-        (tmp_path / name).write_bytes(b"%PDF-1.4")
     reader = ReaderProcess(command=FAKE)
     try:
-        results = [reader.result(reader.submit(job(tmp_path / n, tmp_path / "tok.json")))
-                   for n in names]
+        results = [reader.result(reader.submit(fake_job(n))) for n in names]
     finally:
         reader.close()
     assert [r.status for r in results] == ["indexed", "failed", "indexed", "failed", "indexed"]
@@ -75,13 +74,11 @@ def test_a_file_that_crashes_the_reader_fails_alone_and_a_new_child_reads_the_re
     assert reader.started == 3
 
 
-def test_a_file_that_hangs_the_reader_is_stopped_after_the_timeout(tmp_path):
-    for name in ("hang.pdf", "after.pdf"):
-        (tmp_path / name).write_bytes(b"%PDF-1.4")
+def test_a_file_that_hangs_the_reader_is_stopped_after_the_timeout(fake_job):
     reader = ReaderProcess(command=FAKE, timeout=1.0)
     try:
-        hung = reader.submit(job(tmp_path / "hang.pdf", tmp_path / "tok.json"))
-        after = reader.submit(job(tmp_path / "after.pdf", tmp_path / "tok.json"))
+        hung = reader.submit(fake_job("hang.pdf"))
+        after = reader.submit(fake_job("after.pdf"))
         assert reader.result(hung).status == "failed"
         assert "took longer than 1 s" in hung.result().reason
         assert reader.result(after).status == "indexed"
@@ -89,35 +86,31 @@ def test_a_file_that_hangs_the_reader_is_stopped_after_the_timeout(tmp_path):
         reader.close()
 
 
-def test_when_no_new_child_can_start_what_waited_fails_with_the_reason(tmp_path):
-    for name in ("hang.pdf", "next.pdf"):
-        (tmp_path / name).write_bytes(b"%PDF-1.4")
+def test_when_no_new_child_can_start_what_waited_fails_with_the_reason(tmp_path, fake_job):
     reader = ReaderProcess(command=FAKE, timeout=1.0)
     try:
-        hung = reader.submit(job(tmp_path / "hang.pdf", tmp_path / "tok.json"))
-        waiting = reader.submit(job(tmp_path / "next.pdf", tmp_path / "tok.json"))
+        hung = reader.submit(fake_job("hang.pdf"))
+        waiting = reader.submit(fake_job("next.pdf"))
         reader.command = [str(tmp_path / "no-such-program")]
         assert "took longer" in reader.result(hung).reason
         assert "could not be restarted" in reader.result(waiting).reason
         with pytest.raises(OSError):  # the sync then reads on a thread
-            reader.submit(job(tmp_path / "next.pdf", tmp_path / "tok.json"))
+            reader.submit(fake_job("next.pdf"))
     finally:
         reader.close()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_closing_stops_the_child_at_once_and_answers_what_was_waiting(tmp_path):
-    (tmp_path / "hang.pdf").write_bytes(b"%PDF-1.4")
+def test_closing_stops_the_child_at_once_and_answers_what_was_waiting(fake_job):
     before = children()
     reader = ReaderProcess(command=FAKE)
-    futures = [reader.submit(job(tmp_path / "hang.pdf", tmp_path / "tok.json"))
-               for _ in range(3)]
+    futures = [reader.submit(fake_job("hang.pdf")) for _ in range(3)]
     assert children() - before, "a child is reading"
     reader.close()
     assert children() == before
     assert all(f.done() and f.result().status == "failed" for f in futures)
     with pytest.raises(RuntimeError):
-        reader.submit(job(tmp_path / "hang.pdf", tmp_path / "tok.json"))
+        reader.submit(fake_job("hang.pdf"))
 
 
 def test_the_frozen_apps_flag_makes_it_the_extraction_child(files, encoder):

@@ -6,17 +6,10 @@ import io
 import sys
 
 import pytest
+from proc_helpers import rss_mb
 
 from desktop_app import memory
 from desktop_app.extraction import ReadJob, ReadResult, recv_frame, send_frame, serve
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
@@ -24,9 +17,9 @@ def test_trimming_returns_what_was_freed_below_live_memory():
     burst = [bytes(1000) + i.to_bytes(4, "little") for i in range(200_000)]  # ~200 MB
     pin = [bytes(1000) + b"pin" for _ in range(100)]  # allocated above the burst
     del burst
-    before = _rss_mb()
+    before = rss_mb()
     assert memory.trim()
-    after = _rss_mb()
+    after = rss_mb()
     assert before - after > 100, (before, after)
     assert len(pin) == 100
 

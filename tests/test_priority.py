@@ -3,11 +3,11 @@ starts afterwards, and no other thread (the window's, the searches')."""
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 
 import pytest
+from proc_helpers import thread_nices
 
 from desktop_app import priority
 from desktop_app.embedding import MINILM, Encoder
@@ -32,19 +32,6 @@ def _in_thread(work):
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["value"]
-
-
-def _nices_of(tids: set[int]) -> dict[int, int]:
-    out = {}
-    for tid in tids:
-        with open(f"/proc/self/task/{tid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        out[tid] = int(fields[16])  # the 19th field: nice
-    return out
-
-
-def _threads() -> set[int]:
-    return {int(t) for t in os.listdir("/proc/self/task")}
 
 
 @linux_only
@@ -82,7 +69,7 @@ def test_documents_run_on_a_session_whose_workers_share_the_indexing_threads_pri
     assert encoder.separate_sessions
     encoder.embed_query("a query first: its session is the caller's")
     chunks = [t.ids for t in encoder.tokenize(["Some words to embed as a document."])]
-    known = _threads()
+    known = set(thread_nices())
 
     def index():
         priority.lower_this_thread()
@@ -90,9 +77,10 @@ def test_documents_run_on_a_session_whose_workers_share_the_indexing_threads_pri
 
     vectors = _in_thread(index)
     assert vectors.shape == (1, MINILM.dim)
-    new = _threads() - known
+    nices = thread_nices()
+    new = set(nices) - known
     assert new, "the document session started worker threads of its own"
-    assert set(_nices_of(new).values()) == {priority.NICE}
+    assert {nices[tid][1] for tid in new} == {priority.NICE}
     assert encoder.document_session is not encoder.session
 
 

@@ -114,11 +114,9 @@ class Encoder:
         with self._document_session_lock:
             self._document_session = None
 
-    def run(self, sequences: Sequence[np.ndarray],
-            stats: EncoderStats | None = None) -> list[np.ndarray]:
+    def run(self, sequences: Sequence[np.ndarray], *, query: bool = False) -> list[np.ndarray]:
         """Run equal-or-similar-length sequences as one padded batch; hidden states per row.
-        Counted in ``stats`` (default: the documents'); ``query_stats`` runs on the query
-        session, anything else on the document session."""
+        ``query``: on the query session, counted in ``query_stats`` (else the documents')."""
         width = max(len(s) for s in sequences)
         ids = np.zeros((len(sequences), width), dtype=np.int64)
         mask = np.zeros_like(ids)
@@ -128,8 +126,8 @@ class Encoder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self.input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        stats = self.stats if stats is None else stats
-        session = self.session if stats is self.query_stats else self.document_session
+        stats = self.query_stats if query else self.stats
+        session = self.session if query else self.document_session
         started = time.perf_counter()
         hidden = session.run([self.output_name], feeds)[0]
         stats.seconds_in_model += time.perf_counter() - started
@@ -139,14 +137,14 @@ class Encoder:
         return [hidden[row, : len(seq)] for row, seq in enumerate(sequences)]
 
     def _pool_windows(self, windows: list[Window], out: list[np.ndarray],
-                      stats: EncoderStats | None = None) -> Iterator[int]:
+                      query: bool = False) -> Iterator[int]:
         """Run windows in token-bounded batches; write each chunk's mean-pooled vector.
 
         Yields the number of chunks pooled after each model call.
         """
         lengths = [len(w.ids) for w in windows]
         for batch in token_bounded_batches(lengths, self.batch_tokens):
-            states = self.run([windows[i].ids for i in batch], stats)
+            states = self.run([windows[i].ids for i in batch], query=query)
             pooled = 0
             for i, hidden in zip(batch, states):
                 for (doc, chunk), start, end in windows[i].spans:
@@ -217,7 +215,7 @@ class Encoder:
             if a == b:  # an empty query (only whitespace): pool over the special tokens
                 a, b = 0, len(w.ids)
             windows.append(Window(w.ids, (((q, 0), a, b),)))
-        for _ in self._pool_windows(windows, out, self.query_stats):
+        for _ in self._pool_windows(windows, out, query=True):
             pass
         if not out:
             return np.zeros((0, self.profile.dim), np.float32)

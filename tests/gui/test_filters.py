@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from gui_helpers import TEXTS, drop_and_index, search
@@ -105,7 +106,7 @@ def test_extras_text(qtbot) -> None:
     base = SearchResult(path="/docs/a.txt", page=None, score=0.5, text="lava flows",
                         char_start=0, char_end=10, chunk_id=1)
     assert extras_text(base) == ""
-    rich = base.with_more().with_more().with_duplicate("/copy/a.txt")
+    rich = replace(base, more_in_file=2, duplicates=("/copy/a.txt",))
     assert extras_text(rich) == "+2 more in this file  ·  also in 1 other file"
     model = ResultsModel()
     model.set_results("lava", [rich])

@@ -4,27 +4,15 @@ pause/resume/cancel take effect between batches, and closing mid-index loses not
 from __future__ import annotations
 
 import itertools
-import os
 import sys
 import time
 
 from gui_helpers import drop_and_index, drop_paths, python_threads, search
+from proc_helpers import thread_nices
 from PySide6.QtCore import QTimer
 
 from desktop_app import priority
 from desktop_app.library import Library
-
-
-def thread_nices() -> dict[str, set[int]]:
-    """Linux: the nice values of this process's threads, by thread name ("main" for the
-    process's first thread)."""
-    out: dict[str, set[int]] = {}
-    for tid in os.listdir("/proc/self/task"):
-        with open(f"/proc/self/task/{tid}/stat") as fh:
-            head, rest = fh.read().rsplit(")", 1)
-        name = "main" if int(tid) == os.getpid() else head.split("(", 1)[1]
-        out.setdefault(name, set()).add(int(rest.split()[16]))
-    return out
 
 
 def _indexing(event) -> bool:
@@ -56,7 +44,9 @@ def test_ui_stays_free_and_search_works_while_indexing_runs_and_pause_resume_can
     assert window.indexing.cancel_button.isEnabled(), "indexing ended too soon to tell"
     if sys.platform.startswith("linux"):
         # Indexing runs at background priority, the window and its searches at normal.
-        nices = thread_nices()
+        nices: dict[str, set[int]] = {}
+        for name, nice in thread_nices().values():
+            nices.setdefault(name, set()).add(nice)
         assert nices["library-sync"] == {priority.NICE}
         assert nices["library-reader"] == {0}
         assert nices["main"] == {0}
