@@ -60,6 +60,8 @@ class SyncProgress:
 class SearchResult:
     path: str
     page: int | None
+    #: relevance to the query, 0–1, calibrated the same way in every search mode
+    #: (``desktop_app.searching.relevance``)
     score: float
     text: str
     char_start: int
@@ -69,9 +71,16 @@ class SearchResult:
     duplicates: tuple[str, ...] = ()
     #: more matching passages of this file that were left out ("more from this file")
     more_in_file: int = 0
+    #: the passage's cosine similarity to the query (None in keyword mode)
+    similarity: float | None = None
+    #: relevant enough to count as an answer (``searching.GOOD_MATCH``)
+    good_match: bool = False
 
     def to_json(self) -> dict:
         return {"path": self.path, "page": self.page, "score": round(float(self.score), 6),
+                "similarity": None if self.similarity is None
+                else round(float(self.similarity), 6),
+                "good_match": self.good_match,
                 "text": self.text, "char_start": self.char_start, "char_end": self.char_end,
                 "chunk_id": self.chunk_id, "duplicates": list(self.duplicates),
                 "more_in_file": self.more_in_file}

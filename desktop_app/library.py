@@ -339,8 +339,8 @@ class Library:
         if not queries:
             return []
         with self._swap_lock:
-            if opts.mode == "keyword":
-                return [searching.search(self, q, None, opts) for q in queries]
+            # Keyword mode embeds the query too: its ranking is by words alone, but the
+            # relevance shown is on the same scale as in the other modes.
             keyword: list[Future[list[tuple[int, float]]]] = []
             if opts.mode == "hybrid":
                 # The keyword side runs on its own thread (SQLite releases the GIL) while

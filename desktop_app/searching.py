@@ -3,14 +3,19 @@ BM25), fused by reciprocal rank; filters by folder, file type and date; results 
 page of them is useful (near-duplicates collapsed, a few passages per file at most).
 
 Vector search finds meaning; keyword search finds names, codes, error messages and
-"exact phrases" that an embedding blurs. Reciprocal rank fusion needs no score calibration
-between the two. The score shown with a result follows its ranking: in vector mode the
-cosine similarity to the query; in hybrid mode the fused relevance, 1.0 for a passage ranked
-first by both searches; in keyword mode BM25 relative to the best match.
+"exact phrases" that an embedding blurs. Reciprocal rank fusion orders the candidates and
+needs no calibration between the two sides.
+
+The score a person sees is not the ranking's: it is ``relevance`` (0–1), calibrated on the
+same scale in every mode from the passage's similarity to the query and how many of the
+query's words (or all of its quoted phrases) the passage holds. A search whose best result
+is under ``GOOD_MATCH`` has no good match, and the front ends say so
+(benchmarks/relevance.py measured where relevant and unrelated passages fall).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import time
@@ -43,6 +48,15 @@ KEYWORD_BUDGET_S = 0.020
 SHAPE_BLOCK = 50
 #: with a filter, search exactly (brute force) when this few chunks qualify
 EXACT_LIMIT = 50_000
+#: Relevance from meaning: a logistic curve over the passage's cosine similarity to the
+#: query, centred where the bundled model puts answers apart from unrelated passages
+#: (benchmarks/relevance.py: SciFact claims and their evidence vs. off-topic questions).
+COSINE_MIDPOINT = 0.35
+COSINE_SPREAD = 0.06
+#: Relevance from words alone reaches this when every word (or quoted phrase) is present.
+WORDS_WEIGHT = 0.6
+#: A result under this relevance is not a good match.
+GOOD_MATCH = 0.5
 
 _STOPWORDS = frozenset("""a an and are as at be by can do does for from has have how i in is it
 its of on or that the their this to was what when where which who why will with you your""".split())
@@ -77,6 +91,35 @@ def query_terms(text: str) -> tuple[list[str], bool]:
         return ['"' + p.replace('"', "") + '"' for p in phrases], True
     words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
     return [f'"{w}"' for w in dict.fromkeys(words)], False
+
+
+def word_coverage(text: str, passage: str) -> float | None:
+    """The share of the query's terms that ``passage`` holds: its quoted phrases (each one
+    counts) or its words without stopwords. None when the query has no terms."""
+    phrases = [p.strip().lower() for p in _PHRASE.findall(text) if p.strip()]
+    if phrases:
+        flat = " ".join(passage.lower().split())
+        found = sum(" ".join(p.split()) in flat for p in phrases)
+        return found / len(phrases)
+    words = {w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS}
+    if not words:
+        return None
+    held = set(_WORD.findall(passage.lower()))
+    return len(words & held) / len(words)
+
+
+def relevance(cosine: float | None, coverage: float | None) -> float:
+    """A passage's relevance to a query, 0–1, the same scale in every search mode.
+
+    Meaning (the calibrated cosine) and words (the share of the query's terms present,
+    weighted so that words alone reach ``WORDS_WEIGHT``) are combined as independent
+    evidence: 1 − (1 − meaning)(1 − words). Keyword mode has no query vector, so words
+    alone; "more like this" has no words, so meaning alone.
+    """
+    meaning = 0.0 if cosine is None else 1.0 / (
+        1.0 + math.exp(-(cosine - COSINE_MIDPOINT) / COSINE_SPREAD))
+    words = 0.0 if coverage is None else WORDS_WEIGHT * coverage * coverage
+    return 1.0 - (1.0 - meaning) * (1.0 - words)
 
 
 def keyword_query(text: str, joiner: str = "OR") -> str:
@@ -205,27 +248,39 @@ def search(lib: Library, text: str, query: np.ndarray | None, options: SearchOpt
         order = [cid for cid, _ in keyword_hits]
     else:
         order = sorted(fused, key=lambda cid: -fused[cid])
-    cosine = dict(vector_hits)
-    if options.mode == "hybrid":
-        best = (1.0 + options.keyword_weight) / (RRF_K + 1)
-        return shape(lib, order, {cid: f / best for cid, f in fused.items()}, options)
-    if query is None and keyword_hits:
-        # keyword only: no query vector; the score is BM25 relative to the best match
-        best = max(keyword_hits[0][1], 1e-9)
-        cosine = {cid: max(0.0, bm25 / best) for cid, bm25 in keyword_hits}
-    missing = [cid for cid in order if cid not in cosine]
-    if missing and query is not None:
-        q = lib.codec.query(query)
-        blobs = lib.store.chunk_vectors(missing)
-        for cid, blob in blobs.items():
-            v = lib.codec.decode(lib.codec.from_bytes([blob]))[0]
-            cosine[cid] = float(v @ q / max(float(np.linalg.norm(v)), 1e-12))
-    return shape(lib, order, cosine, options)
+    rows = shape(lib, order, options)
+    return _scored(lib, rows, text, query, dict(vector_hits))
 
 
-def shape(lib: Library, order: list[int], cosine: dict[int, float],
-          options: SearchOptions) -> list[SearchResult]:
+def _scored(lib: Library, rows: list[tuple[ChunkRow, tuple[str, ...], int]], text: str,
+            query: np.ndarray | None, cosine: dict[int, float]) -> list[SearchResult]:
+    """Results with their relevance; the cosine of a passage the graph did not return (a
+    keyword-only candidate) is computed from its stored vector."""
+    cosine = dict(cosine)
+    if query is not None:
+        missing = [row.id for row, _, _ in rows if row.id not in cosine]
+        if missing:
+            q = lib.codec.query(query)
+            for cid, blob in lib.store.chunk_vectors(missing).items():
+                v = lib.codec.decode(lib.codec.from_bytes([blob]))[0]
+                cosine[cid] = float(v @ q / max(float(np.linalg.norm(v)), 1e-12))
+    results = []
+    for row, copies, more in rows:
+        similarity = cosine.get(row.id) if query is not None else None
+        coverage = word_coverage(text, row.text) if text.strip() else None
+        score = relevance(similarity, coverage)
+        results.append(SearchResult(
+            path=row.path, page=row.page, score=score, text=row.text,
+            char_start=row.char_start, char_end=row.char_end, chunk_id=row.id,
+            duplicates=copies, more_in_file=more, similarity=similarity,
+            good_match=score >= GOOD_MATCH))
+    return results
+
+
+def shape(lib: Library, order: list[int],
+          options: SearchOptions) -> list[tuple[ChunkRow, tuple[str, ...], int]]:
     """Walk the ranking: drop what vanished, collapse duplicates, cap passages per file.
+    Returns (passage, the other files holding it, how many more of its file were left out).
 
     The ranking is read ``SHAPE_BLOCK`` passages at a time until k results are found, so
     copies and "more in this file" are counted among the passages read. Normalising a
@@ -264,8 +319,5 @@ def shape(lib: Library, order: list[int], cosine: dict[int, float],
             shown.append(row)
         if len(shown) >= options.k:
             break
-    return [SearchResult(path=row.path, page=row.page, score=cosine.get(row.id, 0.0),
-                         text=row.text, char_start=row.char_start, char_end=row.char_end,
-                         chunk_id=row.id, duplicates=tuple(copies.get(i, ())),
-                         more_in_file=more.get(i, 0))
+    return [(row, tuple(copies.get(i, ())), more.get(i, 0))
             for i, row in enumerate(shown[: options.k])]

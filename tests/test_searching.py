@@ -12,7 +12,7 @@ import pytest
 
 from desktop_app.index import Store
 from desktop_app.library import Library
-from desktop_app.searching import keyword_query
+from desktop_app.searching import GOOD_MATCH, keyword_query, relevance, word_coverage
 
 DOCS = {
     "errors.log.txt": "2024-03-02 worker-7 crashed with ERR_QUOTA_0x7F3A while syncing the "
@@ -129,12 +129,53 @@ def test_hybrid_search_past_the_keyword_budget_still_answers_by_meaning(library,
     lib, _ = library
     query = "deep watering for tomatoes"
     both = lib.search(query, k=3)
-    # found by both searches: the fused relevance is above what one side alone can give
-    assert names(both)[0] == "garden.md" and both[0].score > 0.5
+    assert names(both)[0] == "garden.md" and both[0].good_match
     monkeypatch.setattr(searching, "KEYWORD_BUDGET_S", -1.0)  # every keyword query is late
     monkeypatch.setattr(Store, "has_keyword_match", lambda *a: pytest.fail("ran late"))
     late = lib.search(query, k=3)
     assert names(late)[0] in ("garden.md", "garden-copy.md")
-    assert late[0].score == pytest.approx(0.5), "only the vector side contributed"
     assert [r.chunk_id for r in late] == [r.chunk_id for r in lib.search(query, k=3,
                                                                         mode="vector")]
+
+
+def test_relevance_is_the_same_figure_for_a_passage_in_every_mode(library):
+    lib, _ = library
+    query = "how long to knead the dough"
+    by_mode = {mode: {r.chunk_id: r.score for r in lib.search(query, k=5, mode=mode,
+                                                               per_file=None)}
+               for mode in ("hybrid", "vector", "keyword")}
+    shared = set(by_mode["hybrid"]) & set(by_mode["vector"]) & set(by_mode["keyword"])
+    assert shared, "the kneading passage is found in every mode"
+    for cid in shared:
+        assert by_mode["hybrid"][cid] == pytest.approx(by_mode["vector"][cid])
+        assert by_mode["hybrid"][cid] == pytest.approx(by_mode["keyword"][cid])
+
+
+def test_an_answer_is_a_good_match_and_nonsense_is_not(library):
+    lib, _ = library
+    for mode in ("hybrid", "vector", "keyword"):
+        top = lib.search("how long to knead the dough", k=1, mode=mode)
+        assert names(top) == ["recipe.md"] and top[0].good_match, mode
+        nonsense = lib.search("zzzzqqq xylophone", k=5, mode=mode)
+        assert all(not r.good_match and r.score < GOOD_MATCH for r in nonsense), mode
+    # an identifier typed exactly is a good match even where meaning cannot tell
+    assert lib.search("ERR_QUOTA_0x7F3A", k=1, mode="keyword")[0].good_match
+
+
+def test_the_top_result_is_not_always_one(library):
+    lib, _ = library
+    scores = [lib.search(q, k=1)[0].score for q in (
+        "deep watering for tomatoes", "quarterly budget meeting day", "zzzzqqq xylophone")]
+    assert scores[2] < GOOD_MATCH < min(scores[:2])
+    assert len(set(scores)) == 3
+
+
+def test_relevance_combines_meaning_and_words():
+    assert relevance(None, None) == 0.0
+    assert relevance(0.9, None) > 0.99 > relevance(0.35, None) == pytest.approx(0.5)
+    assert relevance(0.1, 1.0) == pytest.approx(relevance(None, 1.0), abs=0.02)
+    assert relevance(0.35, 1.0) > relevance(0.35, 0.5) > relevance(0.35, 0.0)
+    assert word_coverage("fix the ERR_QUOTA_0x7F3A error", "ERR_QUOTA_0x7F3A: a fix") == \
+        pytest.approx(2 / 3)
+    assert word_coverage('"chain tension" tyres', "Check the chain  tension.") == 1.0
+    assert word_coverage("the of and", "anything") is None
