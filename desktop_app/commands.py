@@ -1,25 +1,38 @@
-"""What each CLI command does, and how it prints: progress bar, results, status, summaries."""
+"""What each CLI command does, and how it prints: progress bar, results, status, summaries.
+
+A person reads "passage" for what the library stores and searches (the code and the JSON
+field names say chunk), and every count is worded by ``formatting.plural``.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_app.events import SearchResult, SyncProgress, SyncSummary
-from desktop_app.formatting import format_duration
+from desktop_app.events import LibraryStatus, SearchResult, SyncProgress, SyncSummary
+from desktop_app.extract import is_supported
+from desktop_app.formatting import format_duration, plural
 from desktop_app.library import DB_NAME, Library, LibraryError, NotInLibraryError
+from desktop_app.scanning import USER_PATTERN, Rules
 
 
 class UsageError(ValueError):
-    pass
+    """What the user asked cannot be done as asked; the message (one line per problem) says
+    why."""
 
 
-#: how the model runs, from the command line's --provider/--threads
-ENGINE: dict[str, object] = {"provider": "auto", "threads": 0}
+@dataclass(frozen=True, slots=True)
+class Engine:
+    """How the model runs: the command line's ``--provider`` and ``--threads``."""
+
+    provider: str = "auto"
+    threads: int = 0  # 0: one per core
 
 
 def require_library(data_dir: Path,
@@ -29,8 +42,8 @@ def require_library(data_dir: Path,
         raise LibraryError(f"no library in {data_dir} yet: {hint}")
 
 
-def open_library(data_dir: Path) -> Library:
-    return Library(data_dir, provider=str(ENGINE["provider"]), threads=int(ENGINE["threads"]))
+def open_library(data_dir: Path, engine: Engine) -> Library:
+    return Library(data_dir, provider=engine.provider, threads=engine.threads)
 
 
 class ProgressBar:
@@ -46,15 +59,16 @@ class ProgressBar:
         self.last = time.monotonic()
         width = shutil.get_terminal_size((100, 20)).columns
         if p.phase == "scanning":
-            line = f"scanning… {p.files_total} files to check"
+            line = f"scanning… {plural(p.files_total, 'file')} to check"
         else:
             frac = p.files_done / p.files_total if p.files_total else 1.0
             bar_width = 24
             filled = int(frac * bar_width)
             bar = "█" * filled + "░" * (bar_width - filled)
             eta = format_duration(p.eta_seconds, "--:--")
-            line = (f"{bar} {p.files_done}/{p.files_total} files  {p.chunks_done} chunks  "
-                    f"{p.chunks_per_second:.1f} chunks/s  ETA {eta}")
+            line = (f"{bar} {p.files_done}/{plural(p.files_total, 'file')}  "
+                    f"{plural(p.chunks_done, 'passage')}  "
+                    f"{p.chunks_per_second:.1f} passages/s  ETA {eta}")
         sys.stderr.write("\r" + line[: width - 1].ljust(width - 1))
         sys.stderr.flush()
 
@@ -71,10 +85,20 @@ def summary_line(s: SyncSummary) -> str:
                      ("skipped", s.skipped), ("failed", s.failed)):
         if n:
             parts.append(f"{n} {label}")
-    rate = f", {s.chunks / s.seconds:.1f} chunks/s" if s.chunks and s.seconds else ""
+    rate = f", {s.chunks / s.seconds:.1f} passages/s" if s.chunks and s.seconds else ""
     head = "cancelled" if s.cancelled else "done"
-    return (f"{head}: {', '.join(parts)}; {s.chunks} chunks from {s.pages} pages "
-            f"in {s.seconds:.1f} s{rate}")
+    return (f"{head}: {', '.join(parts)}; {plural(s.chunks, 'passage')} from "
+            f"{plural(s.pages, 'page')} in {s.seconds:.1f} s{rate}")
+
+
+def roots_phrase(roots: list[str]) -> str:
+    """``2 folders and 1 file``: what a library's roots are, as a person counts them."""
+    files = sum(os.path.isfile(r) for r in roots)
+    folders = len(roots) - files
+    parts = [plural(folders, "folder")] if folders or not files else []
+    if files:
+        parts.append(plural(files, "file"))
+    return " and ".join(parts)
 
 
 def _run_sync(lib: Library, only=None, *, verbose: bool = False) -> SyncSummary | None:
@@ -106,20 +130,21 @@ def drain(events: Iterator[SyncProgress], *, verbose: bool = False) -> SyncSumma
     return summary
 
 
-def watch(data_dir: Path, *, quiet_seconds: float = 0.5) -> int:
+def watch(data_dir: Path, engine: Engine, *, quiet_seconds: float = 0.5) -> int:
     from desktop_app.watching import FULL_RESCAN, FolderWatcher
 
-    with open_library(data_dir) as lib:
+    with open_library(data_dir, engine) as lib:
         if not lib.roots():
             raise UsageError("the library has no folders yet: desktop-app index FOLDER…")
         # Changes made while nothing was watching are found by a full rescan first.
         summary = _run_sync(lib, verbose=True)
         if summary:
             print(summary_line(summary), flush=True)
-        watcher = FolderWatcher(lib.roots(), quiet_seconds=quiet_seconds).start()
+        watcher = FolderWatcher(lib.roots(), quiet_seconds=quiet_seconds,
+                                on_notice=lambda m: print(f"note: {m}", flush=True)).start()
         if watcher.degraded:
             print(f"note: {watcher.degraded}", file=sys.stderr, flush=True)
-        print(f"watching {len(lib.roots())} folder(s); Ctrl+C to stop", flush=True)
+        print(f"watching {roots_phrase(lib.roots())}; Ctrl+C to stop", flush=True)
         try:
             while True:
                 batch = watcher.wait(timeout=1.0)
@@ -136,11 +161,37 @@ def watch(data_dir: Path, *, quiet_seconds: float = 0.5) -> int:
     return 0
 
 
-def index(data_dir: Path, paths: list[Path]) -> int:
+def _unsupported_reason(path: Path) -> str | None:
+    """Why a file named on the command line can never be indexed, or None."""
+    if path.is_dir() or is_supported(path):
+        return None
+    kind = f"{path.suffix} files are not read" if path.suffix else "it has no suffix"
+    return (f"not a supported document type ({kind}; 'desktop-app index --help' lists the "
+            "types the library reads)")
+
+
+def _refuse(refused: list[str], wanted: list[Path]) -> list[Path]:
+    """Say why each refused path is left out; the rest, or a usage error if none is left."""
+    if refused and not wanted:
+        raise UsageError("\n".join(refused))
+    for line in refused:
+        print(f"desktop-app: {line}", file=sys.stderr)
+    return wanted
+
+
+def index(data_dir: Path, paths: list[Path], engine: Engine) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"{', '.join(missing)}: no such file or folder")
-    with open_library(data_dir) as lib:
+    refused = [f"{p}: {reason}" for p in paths if (reason := _unsupported_reason(p))]
+    paths = _refuse(refused, [p for p in paths if not _unsupported_reason(p)])
+    with open_library(data_dir, engine) as lib:
+        # A file named here is its own root, so only the user's patterns can leave it out.
+        rules = Rules(patterns=tuple(lib.exclude_patterns))
+        excluded = [p for p in paths if not p.is_dir()
+                    and rules.pattern_match(str(p), str(p))]
+        paths = _refuse([f"{p}: {USER_PATTERN} (desktop-app settings)" for p in excluded],
+                        [p for p in paths if p not in excluded])
         if paths:
             lib.add(paths)
         elif not lib.roots():
@@ -162,21 +213,23 @@ def _print_results(query: str, results: list[SearchResult]) -> None:
     if not results:
         print(f"no results for {query!r}")
         return
+    if not results[0].good_match:
+        print(f"no good match for {query!r}; the closest passages:")
     for rank, r in enumerate(results, 1):
         where = f"p.{r.page}" if r.page is not None else "-"
-        print(f"{rank:>2}. {r.score:.3f}  {r.path}  {where}")
+        print(f"{rank:>2}. {r.score:.2f}  {r.path}  {where}")
         print(f"      {_snippet(r.text)}")
         notes = []
         if r.more_in_file:
             notes.append(f"+{r.more_in_file} more in this file")
         if r.duplicates:
-            notes.append(f"also in {len(r.duplicates)} other file(s)")
+            notes.append(f"also in {plural(len(r.duplicates), 'other file')}")
         if notes:
             print(f"      ({'; '.join(notes)})")
 
 
-def search(data_dir: Path, query: str | None, queries_file: Path | None, *, k: int,
-           as_json: bool, options: dict | None = None, like: int | None = None) -> int:
+def search(data_dir: Path, query: str | None, queries_file: Path | None, engine: Engine, *,
+           k: int, as_json: bool, options: dict | None = None, like: int | None = None) -> int:
     if queries_file is not None:
         try:
             queries = [q.strip() for q in queries_file.read_text(encoding="utf-8").splitlines()]
@@ -186,11 +239,11 @@ def search(data_dir: Path, query: str | None, queries_file: Path | None, *, k: i
         queries = [query or ""]
     require_library(data_dir)
     options = options or {}
-    with open_library(data_dir) as lib:
+    with open_library(data_dir, engine) as lib:
         if like is not None:
             options.pop("mode", None)
             all_results = [lib.more_like(like, k, **options)]
-            queries = [f"like chunk {like}"]
+            queries = [f"like passage {like}"]
         else:
             all_results = lib.search_many(queries, k, **options)
     if queries_file is not None:
@@ -216,25 +269,45 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-def status(data_dir: Path, *, as_json: bool) -> int:
+def status(data_dir: Path, engine: Engine, *, as_json: bool) -> int:
+    from desktop_app.logs import log_file
+
     require_library(data_dir)
-    with open_library(data_dir) as lib:
+    with open_library(data_dir, engine) as lib:
         lib.encoder  # noqa: B018 - loads the model, so the active provider is known
         st = lib.status()
+    # A file added on its own is listed as a file, not as a folder (the library keeps both
+    # as roots); a root that is gone stays with the folders, marked.
+    files = [r for r in st.roots if os.path.isfile(r)]
+    folders = [r for r in st.roots if r not in files]
     if as_json:
-        print(json.dumps(st.to_json(), ensure_ascii=False, indent=1))
-        return 0
+        report = st.to_json()
+        report["folders"] = folders
+        report["added_files"] = files
+        report["log_file"] = str(log_file())
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        _print_status(st, folders, files, log_file())
+    return 0
+
+
+def _print_status(st: LibraryStatus, folders: list[str], files: list[str],
+                  log: Path) -> None:
     print(f"library:  {st.data_dir}")
     print(f"model:    {st.model} ({st.dim} dims) on {st.provider}; folder {st.model_dir}")
     print(f"vectors:  {st.vector_format}, {st.stored_dims} dims")
     for note in st.notes:
         print(f"note:     {note}")
     print("folders:")
-    for root in st.roots or ("(none)",):
-        print(f"  {root}")
+    for root in folders or ("(none)",):
+        print(f"  {root}" + ("" if root == "(none)" or os.path.isdir(root) else " (not found)"))
+    if files:
+        print("files added on their own:")
+        for path in files:
+            print(f"  {path}")
     c = st.counts
     print(f"files:    {c['indexed']} indexed, {c['skipped']} skipped, {c['failed']} failed")
-    print(f"chunks:   {c['chunks']} (chunk size {st.chunk_tokens} tokens)")
+    print(f"passages: {c['chunks']} (up to {st.chunk_tokens} tokens each)")
     print(f"on disk:  {_size(st.bytes_on_disk)}")
     if st.ignored:
         left_out = ", ".join(f"{n} {reason}" for reason, n in st.ignored)
@@ -245,12 +318,12 @@ def status(data_dir: Path, *, as_json: bool) -> int:
         print("problems:")
         for path, status_, reason in st.problems:
             print(f"  {status_}: {path}: {reason}")
-    return 0
+    print(f"log file: {log}")
 
 
-def settings(data_dir: Path, *, exclude: list[str], include: list[str],
+def settings(data_dir: Path, engine: Engine, *, exclude: list[str], include: list[str],
              max_file_mb: int | None) -> int:
-    with open_library(data_dir) as lib:
+    with open_library(data_dir, engine) as lib:
         if exclude or include:
             patterns = (set(lib.exclude_patterns) | set(exclude)) - set(include)
             lib.set_exclude_patterns(patterns)
@@ -263,12 +336,12 @@ def settings(data_dir: Path, *, exclude: list[str], include: list[str],
     return 0
 
 
-def remove(data_dir: Path, path: Path) -> int:
+def remove(data_dir: Path, path: Path, engine: Engine) -> int:
     require_library(data_dir, "nothing to remove")
-    with open_library(data_dir) as lib:
+    with open_library(data_dir, engine) as lib:
         try:
             n = lib.remove(path)
         except NotInLibraryError as exc:
             raise UsageError(str(exc)) from exc
-    print(f"removed {path} ({n} files) from the library")
+    print(f"removed {path} ({plural(n, 'file')}) from the library")
     return 0

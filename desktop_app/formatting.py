@@ -1,4 +1,4 @@
-"""Small formatting helpers shared by the command line and the window."""
+"""Small formatting helpers shared by the command line and the window: durations, counts."""
 
 from __future__ import annotations
 
@@ -11,3 +11,9 @@ def format_duration(seconds: float | None, missing: str = "–") -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``1 file``, ``2 files``, ``0 files``; irregular words pass their plural."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count} {word}"

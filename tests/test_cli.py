@@ -18,6 +18,15 @@ DOCS = {
 }
 
 
+@pytest.fixture(scope="module", autouse=True)
+def log_dir(tmp_path_factory):
+    """The commands' log goes to a temporary folder, never to the user's real one."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("logs")
+        patch.setenv("DESKTOP_APP_LOG_DIR", str(folder))
+        yield folder
+
+
 def run(*args: str, data_dir: Path, check_exit: int | None = 0) -> subprocess.CompletedProcess:
     proc = subprocess.run([sys.executable, "-m", "desktop_app", *args, "--data-dir",
                            str(data_dir)], capture_output=True, text=True, timeout=300)
@@ -64,6 +73,19 @@ def test_search_human_output_shows_rank_score_path_and_snippet(indexed):
     out = run("search", "lava", data_dir=data).stdout.splitlines()
     assert out[0].split()[0] == "1." and str(docs / "volcano.txt") in out[0]
     assert "Volcanoes erupt" in out[1]
+
+
+def test_a_search_nothing_answers_says_no_good_match(indexed):
+    _, data, _ = indexed
+    out = run("search", "zzzzqqq xylophone", data_dir=data).stdout.splitlines()
+    assert out[0] == "no good match for 'zzzzqqq xylophone'; the closest passages:"
+    found = json.loads(run("search", "zzzzqqq xylophone", "--json", data_dir=data).stdout)
+    assert found and not any(r["good_match"] for r in found)
+    answer = json.loads(run("search", "when do I have to file my taxes", "--json",
+                            data_dir=data).stdout)[0]
+    assert answer["good_match"] and 0.5 <= answer["score"] <= 1.0
+    assert 0.0 < answer["similarity"] < 1.0
+    assert not run("search", "lava", data_dir=data).stdout.startswith("no good match")
 
 
 def test_queries_file_prints_one_json_array_per_line_in_order(indexed, tmp_path):
