@@ -1,17 +1,22 @@
 """A file → its chunks (extraction, then chunking), here or in a child process.
 
 ``read_file`` is the work: extract the pages, check the file did not change meanwhile, cut
-the pages into chunks. A sync of a few files runs it on a helper thread; a large sync runs it
-in a child process (``ReaderProcess``), for three reasons:
+the pages into chunks. A sync of a few small plain-text files runs it on a helper thread;
+every other sync runs it in a child process (``ReaderProcess``), for these reasons:
 
 - PyMuPDF holds the GIL while it lays out a page, and the chunker walks tokens in Python. On
   a thread beside the window, every search typed meanwhile waited for the GIL each time it
   came back from the model, SQLite or the graph: hybrid search's p95 in the first 12 s of
   indexing the Debian manuals was 30 ms against 23 ms later on (docs/benchmarks.md).
-- A file that crashes MuPDF, or makes it hang, takes down only the child: the file is
-  reported as failed with a reason, and the next one goes on in a new child.
+- A file that crashes MuPDF, or makes it hang (a page that inflates to billions of drawing
+  operators), takes down only the child: the file is reported as failed with a reason, and
+  the next one goes on in a new child. A thread cannot be stopped; a process can.
 - The window's page previews do not wait behind a long document's extraction for MuPDF's
   lock (a 1,000-page manual holds it for a second).
+
+The child dies with its parent, so a SIGKILLed app leaves no reader running on, and it runs
+under a memory limit, so a file that inflates to gigabytes fails alone instead of pushing the
+machine into swap (``desktop_app.child_guard``).
 
 The child is this module run as a program (``python -m desktop_app.extraction``; the frozen
 app runs itself with ``CHILD_FLAG``). Jobs and results are pickled frames (an 8-byte length,
@@ -34,12 +39,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, InvalidStateError
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from desktop_app import memory
+from desktop_app import child_guard, memory
 from desktop_app.chunking import Chunk, Tokenize, chunk_pages
 from desktop_app.extract import ExtractionError, extract
 
@@ -88,7 +93,8 @@ def read_file(job: ReadJob, tokenize: Tokenize) -> ReadResult:
     chunks = chunk_pages(pages, tokenize, job.chunk_tokens)
     if not chunks:
         return ReadResult("skipped", "no text")
-    return ReadResult("indexed", None, len(pages), chunks)
+    note = next((page.note for page in pages if page.note), None)
+    return ReadResult("indexed", note, len(pages), chunks)
 
 
 # -- the protocol ----------------------------------------------------------------------------
@@ -136,6 +142,8 @@ def _give_back() -> None:
 
 def child_main() -> int:
     """Run as the extraction child: jobs on stdin, results on stdout."""
+    child_guard.die_with_parent()
+    child_guard.limit_memory()
     from desktop_app.tokenizing import load_tokenizer, tokenize
 
     # The frames use the raw descriptors: a windowed app (pythonw, the frozen app on
@@ -184,9 +192,9 @@ class ReaderProcess:
     """
 
     def __init__(self, command: list[str] | None = None,
-                 timeout: float = READ_TIMEOUT_S) -> None:
+                 timeout: float | None = None) -> None:
         self.command = command or child_command()
-        self.timeout = timeout
+        self.timeout = READ_TIMEOUT_S if timeout is None else timeout
         self.started = 0  # children started (1 + restarts)
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -196,6 +204,10 @@ class ReaderProcess:
         self._head_since = 0.0  # when the child began its current (oldest pending) job
         self._kill_reason: str | None = None
         self._closed = False
+        # Children are started from this one long-lived thread: on Linux a child is killed
+        # when the THREAD that started it ends (PR_SET_PDEATHSIG), and a restart happens on
+        # the results thread of the child that died, which ends right after.
+        self._spawner = ThreadPoolExecutor(1, thread_name_prefix="extraction-start")
 
     def submit(self, job: ReadJob) -> Future[ReadResult]:
         future: Future[ReadResult] = Future()
@@ -237,6 +249,7 @@ class ReaderProcess:
             _close_pipes(proc)
         for thread in list(self._readers):
             thread.join()
+        self._spawner.shutdown(wait=True)
         for _, future in pending:
             _resolve(future, ReadResult("failed", "indexing stopped before this file was read"))
 
@@ -247,8 +260,13 @@ class ReaderProcess:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH"))
                                             if p)
-        proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                env=env, creationflags=flags)
+        env[child_guard.PARENT_ENV] = str(os.getpid())
+        try:
+            proc = self._spawner.submit(
+                subprocess.Popen, self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                env=env, creationflags=flags).result()
+        except RuntimeError as exc:  # the spawner was shut down: closing
+            raise OSError(str(exc)) from exc
         self._proc = proc
         self.started += 1
         self._head_since = time.monotonic()

@@ -5,18 +5,30 @@ cache folders, editor and office lock/temp files, and the user's own glob patter
 files are counted by reason (a folder's .git would otherwise flood the status). A folder that
 cannot be read is reported, and the files already indexed below it are kept: they are not
 deleted, just out of reach this time.
+
+Only regular files are candidates. Named pipes, sockets and devices are refused by type (opening
+a pipe blocks forever; a device never ends). A symbolic link is followed only when its target
+lies inside one of the library's folders, so a link cannot pull a file from elsewhere into
+search results; a link that loops or points outside is reported with its reason.
+
+Paths are kept as the operating system gives them. A name that is not valid UTF-8 (Python
+hands it over with lone surrogates) gets a reversible text form for the library's keys
+(:func:`store_key` and :func:`os_path`), shown with replacement characters (:func:`shown`).
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
+import stat
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from desktop_app.extract import is_supported
+from desktop_app.extract.files import type_reason
 
 EXCLUDED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv",
                            ".tox", ".mypy_cache", ".pytest_cache", ".cache", "$RECYCLE.BIN",
@@ -30,13 +42,50 @@ LOCK_OR_TEMP = "editor or office lock/temp file"
 UNSUPPORTED = "unsupported file type"
 USER_PATTERN = "matches your exclusion patterns"
 REMOVED_BY_USER = "removed from the library by you"
+LINKED_FOLDER = "link to a folder (its files are indexed where they are, or not at all)"
+# reasons a file found by the scan is not read, as its status shows them
+LINK_OUTSIDE = "link points outside the library's folders"
+LINK_LOOP = "symbolic link loop"
+LINK_BROKEN = "broken link (its target does not exist)"
+NAME_UNSTORABLE = "its name uses characters the library reserves"
+
+# Lone surrogates (a name's undecodable bytes, or unpaired UTF-16 halves on Windows) cannot be
+# written as UTF-8 text; they are moved to plane 16's private use area (U+10D800–U+10DFFF),
+# which real names practically never use, and moved back before the name is given to the OS.
+_SURROGATE_SHIFT = 0x100000
+
+
+def store_key(path: str) -> str:
+    """The library's text form of a path as the OS gives it (valid UTF-8, reversible)."""
+    if path.isascii():
+        return path
+    return "".join(chr(ord(c) + _SURROGATE_SHIFT) if 0xD800 <= ord(c) <= 0xDFFF else c
+                   for c in path)
+
+
+def os_path(key: str) -> str:
+    """The path the OS knows for a library key (the inverse of :func:`store_key`)."""
+    if key.isascii():
+        return key
+    return "".join(chr(ord(c) - _SURROGATE_SHIFT) if 0x10D800 <= ord(c) <= 0x10DFFF else c
+                   for c in key)
+
+
+def shown(key: str) -> str:
+    """A library key as a person reads it: undecodable bytes as replacement characters."""
+    if key.isascii():
+        return key
+    return "".join("\ufffd" if 0x10D800 <= ord(c) <= 0x10DFFF or 0xD800 <= ord(c) <= 0xDFFF
+                   else c for c in key)
 
 
 @dataclass(frozen=True, slots=True)
 class FileStat:
-    path: str
+    path: str  # the library's key (store_key); os_path(path) opens it
     size: int
     mtime_ns: int
+    #: decided by the scan: the file is not read, it is recorded as (status, reason)
+    verdict: tuple[str, str] | None = None
 
 
 @dataclass
@@ -123,64 +172,125 @@ def scan(roots: Iterable[str], rules: Rules = Rules(),
          only: Iterable[str] | None = None) -> ScanResult:
     """Find every candidate file below the roots (a root may also be a single file).
 
+    ``roots`` and ``rules`` hold library keys; ``only`` holds paths as the OS gives them.
     With ``only``, look just at those paths (files or folders that changed, from a file
-    watcher); the result's scopes then say which parts of the library were looked at.
+    watcher); the result's scopes then say which parts of the library were looked at. A
+    root that is not there (renamed, moved, unmounted) is then not looked into at all, so
+    nothing known below it counts as gone.
     """
     result = ScanResult()
     all_roots = list(roots)
+    # Links may point anywhere inside the library's folders, through their real paths.
+    real_roots = [os.path.realpath(os_path(r)) for r in all_roots]
     starts = all_roots
     if only is not None:
         result.full = False
-        starts = narrow(all_roots, only, rules)
+        present = [r for r in all_roots if os.path.lexists(os_path(r))]
+        starts = narrow(present, [store_key(p) for p in only], rules)
     result.scopes = list(starts)
 
-    def root_of(path: str) -> str:
-        return max((r for r in all_roots if _under(path, [r])), key=len, default=path)
+    def root_of(key: str) -> str:
+        return max((r for r in all_roots if _under(key, [r])), key=len, default=key)
 
-    def consider(path: str, root: str) -> None:
-        if _under(path, rules.removed):
-            result.ignored[REMOVED_BY_USER] += 1
-            return
-        if not is_supported(Path(path)):
-            result.ignored[UNSUPPORTED] += 1
-            return
-        if rules.pattern_match(root, path):
-            result.ignored[USER_PATTERN] += 1
-            return
+    def decided(key: str, st: os.stat_result | None, status: str, reason: str) -> None:
+        result.files[key] = FileStat(key, st.st_size if st else 0, st.st_mtime_ns if st else 0,
+                                     (status, reason))
+
+    def link_target(path: str, key: str, lst: os.stat_result) -> os.stat_result | None:
+        """The target's stat when the link may be followed; else the verdict is recorded."""
         try:
             st = os.stat(path)
         except FileNotFoundError:
+            decided(key, lst, "skipped", LINK_BROKEN)
+            return None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                decided(key, lst, "failed", LINK_LOOP)
+            else:
+                decided(key, lst, "failed", f"link cannot be followed ({exc.strerror or exc})")
+            return None
+        if not _under(os.path.realpath(path), real_roots):
+            decided(key, lst, "skipped", LINK_OUTSIDE)
+            return None
+        return st
+
+    def consider(path: str, root: str) -> None:
+        key = store_key(path)
+        if _under(key, rules.removed):
+            result.ignored[REMOVED_BY_USER] += 1
+            return
+        try:
+            lst = os.lstat(path)
+        except FileNotFoundError:
             return
         except OSError as exc:
-            result.unreadable.append((path, exc.strerror or str(exc)))
+            result.unreadable.append((key, exc.strerror or str(exc)))
             return
-        result.files[path] = FileStat(path, st.st_size, st.st_mtime_ns)
+        is_link = stat.S_ISLNK(lst.st_mode)
+        if not is_supported(Path(path)):
+            # a link's own name decides as usual, but a loop must not vanish as "unsupported"
+            if is_link and _loops(path):
+                decided(key, lst, "failed", LINK_LOOP)
+            else:
+                result.ignored[UNSUPPORTED] += 1
+            return
+        if rules.pattern_match(root, key):
+            result.ignored[USER_PATTERN] += 1
+            return
+        if os_path(key) != path:
+            decided(key, lst, "skipped", NAME_UNSTORABLE)
+            return
+        st = lst
+        if is_link:
+            target = link_target(path, key, lst)
+            if target is None:
+                return
+            st = target
+        reason = type_reason(st.st_mode)
+        if reason is not None:
+            decided(key, lst, "skipped", reason)
+            return
+        result.files[key] = FileStat(key, st.st_size, st.st_mtime_ns)
+
+    def unreadable_folder(key: str, reason: str) -> None:
+        result.unreadable.append((key, reason))
+        decided(key, None, "failed", f"folder cannot be read ({reason})")
 
     for start in starts:
         root = root_of(start)
-        if not os.path.exists(start):
+        start_os = os_path(start)
+        if not os.path.lexists(start_os):
             if result.full:
                 result.missing_roots.append(start)
             continue
         if _under(start, rules.removed):
             continue
-        if os.path.isfile(start):
-            consider(start, root)
+        if not os.path.isdir(start_os) or os.path.islink(start_os):
+            consider(start_os, root)
             continue
 
         def on_error(exc: OSError, start: str = start) -> None:
-            result.unreadable.append((exc.filename or start, exc.strerror or str(exc)))
+            where = store_key(exc.filename) if isinstance(exc.filename, str) else start
+            unreadable_folder(where, exc.strerror or str(exc))
 
-        for folder, dirs, names in os.walk(start, onerror=on_error):
+        for folder, dirs, names in os.walk(start_os, onerror=on_error):
             kept = []
             for d in sorted(dirs):
                 full = os.path.join(folder, d)
-                reason = (REMOVED_BY_USER if _under(full, rules.removed)
+                key = store_key(full)
+                reason = (REMOVED_BY_USER if _under(key, rules.removed)
                           else rules.name_reason(d, is_dir=True))
-                if reason is None and rules.pattern_match(root, full):
+                if reason is None and rules.pattern_match(root, key):
                     reason = USER_PATTERN
+                if reason is None and os.path.islink(full):
+                    # never descended: inside the library its files are found where they
+                    # are; outside, they are not the library's
+                    inside = _under(os.path.realpath(full), real_roots)
+                    reason = LINKED_FOLDER if inside else LINK_OUTSIDE
                 if reason is None:
                     kept.append(d)
+                elif reason in (LINKED_FOLDER, LINK_OUTSIDE):
+                    result.ignored[reason] += 1
             dirs[:] = kept
             for name in sorted(names):
                 reason = rules.name_reason(name, is_dir=False)
@@ -189,3 +299,11 @@ def scan(roots: Iterable[str], rules: Rules = Rules(),
                     continue
                 consider(os.path.join(folder, name), root)
     return result
+
+
+def _loops(path: str) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False

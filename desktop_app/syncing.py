@@ -25,21 +25,29 @@ import numpy as np
 from desktop_app import memory
 from desktop_app.chunking import Chunk
 from desktop_app.events import FileOutcome, SyncControl, SyncProgress, SyncSummary
+from desktop_app.extract import ExtractionError
+from desktop_app.extract.files import open_regular
+from desktop_app.extract.registry import is_plain_text
+from desktop_app.extract.text import MAX_TEXT_BYTES
 from desktop_app.extraction import ReaderProcess, ReadJob, ReadResult, read_file
 from desktop_app.index.store import NewChunk
-from desktop_app.scanning import FileStat, Rules, scan
+from desktop_app.scanning import FileStat, Rules, os_path, scan
 
 if TYPE_CHECKING:
     from desktop_app.library import Library
 
 log = logging.getLogger(__name__)
 
-#: A sync of this many files, or bytes, reads them in a child process (desktop_app.extraction):
-#: the window's searches then do not wait for the GIL behind PyMuPDF and the chunker, and a
-#: file that crashes MuPDF is only a failed file. Smaller syncs (a file the watcher saw
-#: change) read on a thread and spare the child's start (~0.5 s of CPU).
+#: Files are read in a child process (desktop_app.extraction): a file that crashes MuPDF is
+#: only a failed file, one that makes it hang or balloon is stopped by the child's timeout and
+#: memory limit, and the window's searches do not wait for the GIL behind PyMuPDF and the
+#: chunker. Only a sync of a few small plain-text files (a note the watcher saw change) reads
+#: on a thread: the child's start costs 0.22-0.28 s to the first result of a one-page PDF,
+#: against 4 ms on a warm thread. The bound is on text volume: reading, tokenizing and chunking
+#: take ~40 bytes of memory per byte of text (8 MB of a log: 424 MB at peak in the child), so
+#: 2 MB of text stays under 100 MB.
 CHILD_MIN_FILES = 16
-CHILD_MIN_BYTES = 16 << 20
+CHILD_MIN_BYTES = 2 << 20
 #: A model batch group: files are embedded together until this many tokens are pending.
 GROUP_TOKENS = 16_384
 GROUP_FILES = 64
@@ -61,10 +69,16 @@ class Prepared:
         return sum(len(c.token_ids) for c in self.chunks)
 
 
-def file_sha256(path: str) -> str:
+def file_sha256(path: str, limit: int) -> str | None:
+    """The file's sha256, or None when it holds more than ``limit`` bytes; only a regular
+    file is read (ExtractionError says why another is not)."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    read = 0
+    with open_regular(path) as f:
         while block := f.read(1 << 20):
+            read += len(block)
+            if read > limit:
+                return None
             h.update(block)
     return h.hexdigest()
 
@@ -134,11 +148,13 @@ class Syncer:
         hashes: dict[str, str] = {}
         last_report = time.perf_counter()
         for st in todo:
-            if st.size > lib.max_file_bytes:
+            if st.size > lib.max_file_bytes or st.verdict is not None:
                 continue
             # an unreadable file is reported with its reason when it is prepared
-            with contextlib.suppress(OSError):
-                hashes[st.path] = file_sha256(st.path)
+            with contextlib.suppress(OSError, ExtractionError):
+                digest = file_sha256(os_path(st.path), lib.max_file_bytes)
+                if digest is not None:
+                    hashes[st.path] = digest
             if time.perf_counter() - last_report > 0.5:
                 last_report = time.perf_counter()
                 yield SyncProgress(phase="scanning", files_total=self.files_total,
@@ -224,7 +240,9 @@ class Syncer:
         process) or on ``pool``'s thread."""
         lib = self.lib
         early = None
-        if st.size > lib.max_file_bytes:
+        if st.verdict is not None:
+            early = ReadResult(*st.verdict)
+        elif st.size > lib.max_file_bytes:
             early = ReadResult("skipped", f"too large ({st.size / 2**20:.0f} MB; limit "
                                           f"{lib.max_file_bytes / 2**20:.0f} MB)")
         elif st.size == 0:
@@ -233,15 +251,19 @@ class Syncer:
             done: Future[ReadResult] = Future()
             done.set_result(early)
             return done
-        job = ReadJob(st.path, st.size, st.mtime_ns, str(lib.encoder.tokenizer_path),
+        job = ReadJob(os_path(st.path), st.size, st.mtime_ns, str(lib.encoder.tokenizer_path),
                       lib.chunk_tokens)
         if reader is not None:
             return reader.submit(job)
         return pool.submit(read_file, job, lib.encoder.tokenize)
 
     def _reader_for(self, files: list[FileStat]) -> ReaderProcess | None:
-        """A child process to read a large sync's files in (``desktop_app.extraction``)."""
-        if len(files) < CHILD_MIN_FILES and sum(st.size for st in files) < CHILD_MIN_BYTES:
+        """A child process to read the files in (``desktop_app.extraction``); None for a few
+        small plain-text files, which a thread reads with bounded time and memory."""
+        read = [st for st in files if st.verdict is None]
+        text_bytes = sum(min(st.size, MAX_TEXT_BYTES) for st in read)
+        if (len(read) < CHILD_MIN_FILES and text_bytes < CHILD_MIN_BYTES
+                and all(is_plain_text(st.path) for st in read)):
             return None
         return ReaderProcess()
 
@@ -351,13 +373,13 @@ class Syncer:
                     for c, q in zip(prepared.chunks, stored)]
             new_ids, replaced = lib.store.record_file(
                 st.path, size=st.size, mtime_ns=st.mtime_ns, sha256=prepared.sha256,
-                status="indexed", reason=None, pages=prepared.pages, chunks=rows)
+                status="indexed", reason=prepared.reason, pages=prepared.pages, chunks=rows)
             lib.graph.remove(replaced)
             lib.graph.add(np.asarray(new_ids, dtype=np.int64), lib.codec.decode(stored))
             self.counts["chunks"] += len(rows)
             self.counts["pages"] += prepared.pages
-            yield self._finish(FileOutcome(st.path, "indexed", None, chunks=len(rows),
-                                           pages=prepared.pages), st.size)
+            yield self._finish(FileOutcome(st.path, "indexed", prepared.reason,
+                                           chunks=len(rows), pages=prepared.pages), st.size)
         if time.perf_counter() - self.last_save > GRAPH_SAVE_SECONDS:
             lib.save_graph(if_due=True)
             self.last_save = time.perf_counter()

@@ -24,6 +24,8 @@ SkipOrFail = Literal["skipped", "failed"]
 class Page:
     number: int | None
     text: str
+    #: what a person should know about this page's text ("only the first 8 MB … indexed")
+    note: str | None = None
 
 
 class ExtractionError(Exception):

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 from desktop_app.extract import ExtractionError, Page
+from desktop_app.extract.files import descriptor_path, open_regular
 from desktop_app.extract.mupdf import pymupdf
 from desktop_app.extract.text import normalise
 
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 # Below this many non-whitespace characters in the whole document, a document with images is
 # taken to be a scan: a stray page number or stamp is not worth indexing on its own.
 MIN_TEXT_CHARS = 20
+#: Text kept from one document, at most: the pages past it are left out, and the file's
+#: status says so (one page of 5 MB of text took nearly 1 GB to lay out and chunk).
+MAX_TEXT_CHARS = 8_000_000
 
 # Ligatures expanded, so "ﬁnd" is found as "find"; words hyphenated at line ends joined, so
 # "in-\ncluding" is "including" (it also joins "document-\nlevel" to "documentlevel", a
@@ -53,19 +57,19 @@ def _extract(path: Path) -> list[Page]:
     # Opened with Python first so that a missing or unreadable file raises the ordinary
     # FileNotFoundError/PermissionError (MuPDF only says "cannot open"), and so an empty
     # file is told apart from a damaged one.
-    with path.open("rb") as fh:
-        if not fh.read(1):
-            raise ExtractionError("skipped", "empty file")
-
+    # It is also opened only if it is a regular file, and MuPDF is given that very file.
     pymupdf.TOOLS.reset_mupdf_warnings()
     try:
-        try:
-            doc = pymupdf.open(path)
-        except pymupdf.FileNotFoundError as exc:
-            # pymupdf's own class, unrelated to the builtin one the registry understands.
-            raise FileNotFoundError(str(exc)) from exc
-        except RuntimeError as exc:
-            raise _damaged(kind, exc) from exc
+        with open_regular(path) as fh:
+            if not fh.read(1):
+                raise ExtractionError("skipped", "empty file")
+            try:
+                doc = pymupdf.open(descriptor_path(fh, path), filetype=path.suffix.lstrip("."))
+            except pymupdf.FileNotFoundError as exc:
+                # pymupdf's own class, unrelated to the builtin one the registry understands.
+                raise FileNotFoundError(str(exc)) from exc
+            except RuntimeError as exc:
+                raise _damaged(kind, exc) from exc
         with doc:
             return _pages(doc, kind)
     finally:
@@ -85,8 +89,14 @@ def _pages(doc: pymupdf.Document, kind: str) -> list[Page]:
 
     pages: list[Page] = []
     text_chars = 0
+    kept_chars = 0
     page_error: RuntimeError | None = None
     for index in range(doc.page_count):
+        if kept_chars >= MAX_TEXT_CHARS:
+            note = (f"only its first {MAX_TEXT_CHARS / 1e6:g} million characters were "
+                    f"indexed (pages 1–{index} of {doc.page_count})")
+            pages[-1] = Page(pages[-1].number, pages[-1].text, note)
+            break
         try:
             raw = doc.load_page(index).get_text("text", sort=False, flags=_TEXT_FLAGS)
         except RuntimeError as exc:
@@ -97,16 +107,44 @@ def _pages(doc: pymupdf.Document, kind: str) -> list[Page]:
         text = normalise(raw)
         if text:
             pages.append(Page(number=index + 1, text=text))
+            kept_chars += len(text)
             if text_chars < MIN_TEXT_CHARS:
                 text_chars += len("".join(text.split()))
 
     if page_error is not None and not pages:
         raise _damaged(kind, page_error)
+    if text_chars < MIN_TEXT_CHARS and _looks_damaged(doc, page_error):
+        # Not a scan: a broken file whose text MuPDF could not get at.
+        raise ExtractionError("failed", f"damaged {kind}: little or no readable text")
     if text_chars < MIN_TEXT_CHARS and _has_images(doc):
         raise ExtractionError("skipped", "no text layer (needs OCR)")
     if not pages:
         raise ExtractionError("skipped", "no text")
     return pages
+
+
+def _looks_damaged(doc: pymupdf.Document, page_error: Exception | None) -> bool:
+    """Signs of a broken file rather than a scan: MuPDF had to rebuild its cross-reference
+    table, complained while reading, failed on a page, or a page's box is upside down or
+    empty (what a scanner or a sound writer never produces)."""
+    if page_error is not None or doc.is_repaired or pymupdf.TOOLS.mupdf_warnings().strip():
+        return True
+    if not doc.is_pdf:
+        return False
+    for index in range(doc.page_count):
+        try:
+            kind, value = doc.xref_get_key(doc.page_xref(index), "MediaBox")
+        except (RuntimeError, ValueError):
+            return True
+        if kind != "array":
+            continue  # inherited from the page tree: MuPDF checked it there
+        try:
+            x0, y0, x1, y1 = (float(v) for v in value.strip("[] ").split())
+        except ValueError:
+            return True
+        if x1 <= x0 or y1 <= y0:
+            return True
+    return False
 
 
 def _has_images(doc: pymupdf.Document) -> bool:

@@ -45,6 +45,12 @@ def is_supported(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in _FAMILY_OF
 
 
+def is_plain_text(path: str | os.PathLike[str]) -> bool:
+    """Whether the text family reads this file: no parser that a crafted file can make hang
+    or balloon, and a bounded read (``text.MAX_TEXT_BYTES``)."""
+    return _FAMILY_OF.get(Path(path).suffix.lower()) == "text"
+
+
 def extract(path: str | os.PathLike[str]) -> list[Page]:
     """Return the pages of the file at ``path``; raise ExtractionError, and only that, if none."""
     path = Path(path)
