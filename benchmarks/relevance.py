@@ -72,7 +72,7 @@ def main() -> None:
     random.Random(7).shuffle(rest)
     texts = {d: corpus[d] for d in sorted(needed | set(rest[: args.others]))}
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="relevance-"))
-    lib, summary, seconds, _ = index_corpus(work, texts, MINILM, None)
+    lib, _, seconds, _ = index_corpus(work, texts, MINILM, None)
     print(f"{len(texts)} abstracts, {len(claims)} claims, {len(OFF_TOPIC)} off-topic, "
           f"{len(NONSENSE)} nonsense; indexed in {seconds:.0f} s")
     for mode in ("hybrid", "vector", "keyword"):

@@ -1,4 +1,4 @@
-"""Test setup: headless Qt, data folders under tmp, shared data located beside the repo."""
+"""Test setup: headless Qt, data folders under tmp, the real PDFs kept in tests/data."""
 
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ from pathlib import Path
 
 # Before anything imports Qt: the tests run without a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# A test never touches the user's real library.
+# A test never touches the user's real library or log (child processes inherit these).
 os.environ.pop("DESKTOP_APP_DATA_DIR", None)
+if "DESKTOP_APP_LOG_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["DESKTOP_APP_LOG_DIR"] = tempfile.mkdtemp(prefix="desktop-app-test-logs-")
 
 import pytest
 
-SHARED_DATA = Path(os.environ.get("DESKTOP_APP_SHARED_DATA",
-                                  Path(__file__).resolve().parents[2] / "shared" / "data"))
+#: Real documents the tests read (tests/data/README.md says where each one comes from).
+TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -23,11 +27,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"shared test data not found at {SHARED_DATA} "
-                    "(set DESKTOP_APP_SHARED_DATA)")
-    return SHARED_DATA
+def test_data() -> Path:
+    """tests/data: ``pdfs/real`` and ``pdfs/tricky`` (never written to; copy before syncing)."""
+    return TEST_DATA
+
+
+@pytest.fixture(scope="session")
+def shared_data(test_data: Path) -> Path:
+    """The former name of ``test_data``."""
+    return test_data
 
 
 @pytest.fixture(scope="session")

@@ -43,8 +43,8 @@ def test_pymupdf_is_imported_only_through_extract_mupdf():
 
 
 def test_the_extraction_process_loads_neither_the_model_runtime_nor_pymupdfs_add_ons(
-        shared_data):
-    pdf = shared_data / "pdfs" / "real" / "senate-expenditures.pdf"
+        test_data):
+    pdf = test_data / "pdfs" / "real" / "senate-expenditures.pdf"
     code = ("import sys; from pathlib import Path; import desktop_app.extraction; "
             "from desktop_app.extract import extract; "
             f"pages = extract(Path({str(pdf)!r})); "

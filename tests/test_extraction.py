@@ -34,9 +34,11 @@ def fake_job(tmp_path: Path):
 
 
 @pytest.fixture
-def files(shared_data: Path) -> list[Path]:
-    real = sorted((shared_data / "pdfs" / "real").glob("*.pdf"))[:3]
-    return real + sorted((shared_data / "pdfs" / "tricky").iterdir())
+def files(test_data: Path) -> list[Path]:
+    real = [test_data / "pdfs" / "real" / name for name in (
+        "acl-2020-main-207.pdf", "nics-background-checks-2015-11.pdf",
+        "scotus-transcript-p1.pdf")]
+    return real + sorted((test_data / "pdfs" / "tricky").iterdir())
 
 
 def test_the_child_reads_files_exactly_as_a_thread_does(files, encoder):
@@ -50,7 +52,7 @@ def test_the_child_reads_files_exactly_as_a_thread_does(files, encoder):
     here = [read_file(job(f, tokenizer), encoder.tokenize) for f in files]
     assert [r.status for r in in_child] == [r.status for r in here]
     assert [r.reason for r in in_child] == [r.reason for r in here]
-    assert {r.status for r in here} == {"indexed", "skipped"}
+    assert {r.status for r in here} == {"indexed", "skipped", "failed"}  # failed: damaged
     for a, b in zip(in_child, here):
         assert a.pages == b.pages and len(a.chunks) == len(b.chunks)
         for x, y in zip(a.chunks, b.chunks):
@@ -153,13 +155,13 @@ def _index(data: Path, folder: Path) -> tuple[dict[str, tuple[str, int]], list[s
 
 
 @pytest.fixture
-def folder(tmp_path: Path, shared_data: Path) -> Path:
-    """Two short real PDFs and every tricky one (copies: the sync must not touch shared/)."""
+def folder(tmp_path: Path, test_data: Path) -> Path:
+    """Two short real PDFs and every tricky one (copies: the sync must not touch tests/data)."""
     out = tmp_path / "pdfs"
     out.mkdir()
-    picked = [shared_data / "pdfs" / "real" / n for n in ("senate-expenditures.pdf",
-                                                           "scotus-transcript-p1.pdf")]
-    for src in picked + sorted((shared_data / "pdfs" / "tricky").iterdir()):
+    picked = [test_data / "pdfs" / "real" / n for n in ("senate-expenditures.pdf",
+                                                         "scotus-transcript-p1.pdf")]
+    for src in picked + sorted((test_data / "pdfs" / "tricky").iterdir()):
         (out / src.name).write_bytes(src.read_bytes())
     return out
 

@@ -4,6 +4,7 @@ caught up after a crash, never holding a search behind a long insert."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -26,17 +27,42 @@ def test_a_search_is_not_held_up_by_a_long_insert():
     rng = np.random.default_rng(0)
     graph = VectorIndex(64)
     graph.add(np.arange(1000), rng.normal(size=(1000, 64)))
-    bulk = rng.normal(size=(40_000, 64))
-    adding = threading.Thread(target=graph.add, args=(np.arange(1000, 41_000), bulk))
-    adding.start()
-    while len(graph) == 1000:
-        pass
-    labels, _ = graph.search(bulk[0], 5)
-    # the search was answered between two slices of the insert, not after all of it
-    assert adding.is_alive(), "the search waited for the whole insert"
-    assert len(labels) == 5
-    adding.join()
-    assert len(graph) == 41_000
+    step = ann.ADD_SLICE  # vectors per slice of a one-thread insert
+    bulk = rng.normal(size=(10 * step, 64))
+    hnsw = graph._index
+    searches: list[threading.Thread] = []
+    answers: list[np.ndarray] = []
+    count_seen_by_search: list[int] = []
+
+    class SearchDuringSecondSlice:
+        """hnswlib's index as it is, except that a search arrives while the insert's second
+        slice holds the lock (whatever the machine's speed)."""
+
+        def __getattr__(self, name: str):
+            return getattr(hnsw, name)
+
+        def add_items(self, *args, **kwargs) -> None:
+            hnsw.add_items(*args, **kwargs)
+            if hnsw.get_current_count() == 1000 + 2 * step:
+                search = threading.Thread(
+                    target=lambda: answers.append(graph.search(bulk[0], 5)[0]))
+                search.start()
+                searches.append(search)
+                deadline = time.monotonic() + 60
+                while not graph._searches_waiting:  # it queues for the lock we hold
+                    assert time.monotonic() < deadline, "the search never asked for the lock"
+
+        def knn_query(self, *args, **kwargs):
+            count_seen_by_search.append(hnsw.get_current_count())
+            return hnsw.knn_query(*args, **kwargs)
+
+    graph._index = SearchDuringSecondSlice()
+    graph.add(np.arange(1000, 1000 + len(bulk)), bulk)
+    searches[0].join()
+    # the search was answered right after the slice it arrived in, not after all of them
+    assert count_seen_by_search == [1000 + 2 * step]
+    assert len(answers[0]) == 5
+    assert len(graph) == 1000 + len(bulk)
 
 
 def test_a_large_graph_is_saved_once_enough_changed_and_always_on_close(tmp_path, monkeypatch):

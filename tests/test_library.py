@@ -38,17 +38,21 @@ def top_path(lib: Library, query: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def pdf_library(tmp_path_factory, shared_data):
+def pdf_library(tmp_path_factory, test_data):
+    """tests/data's real and tricky PDFs (a copy), indexed once for the module."""
+    pdfs = tmp_path_factory.mktemp("pdfs")
+    shutil.copytree(test_data / "pdfs", pdfs, dirs_exist_ok=True)
     lib = Library(tmp_path_factory.mktemp("pdf-lib"))
-    lib.add([shared_data / "pdfs"])
+    lib.add([pdfs])
     events, summary = sync(lib)
     yield lib, events, summary
     lib.close()
 
 
-def test_indexing_the_shared_pdfs_finds_a_passage_from_a_paraphrase(pdf_library):
+@pytest.mark.slow
+def test_indexing_real_pdfs_finds_a_passage_from_a_paraphrase(pdf_library):
     lib, _, summary = pdf_library
-    assert summary.indexed == 11 and summary.chunks > 100
+    assert summary.indexed == 7 and summary.chunks > 50
     hits = lib.search("Where can I fax my comments on the proposed airworthiness directive?",
                       k=3)
     assert Path(hits[0].path).name == "federal-register-2020-17221.pdf"
@@ -61,6 +65,7 @@ def test_indexing_the_shared_pdfs_finds_a_passage_from_a_paraphrase(pdf_library)
     assert any("SPECTER" in h.text for h in hits)
 
 
+@pytest.mark.slow
 def test_each_tricky_pdf_gets_a_status_and_a_specific_reason(pdf_library):
     lib, events, summary = pdf_library
     outcomes = {Path(e.outcome.path).name: e.outcome for e in events if e.outcome}
@@ -71,10 +76,11 @@ def test_each_tricky_pdf_gets_a_status_and_a_specific_reason(pdf_library):
     assert outcomes["duplicate-chars.pdf"].status == "indexed"
     problems = {Path(p).name: (s, r) for p, s, r in lib.status().problems}
     assert problems["password-protected.pdf"] == ("skipped", "encrypted (password required)")
-    assert summary.skipped == 3 and summary.failed == 0
+    assert summary.skipped == 2 and summary.failed == 1  # malformed.pdf: damaged
 
 
-def test_results_carry_page_and_offsets_into_that_pages_text(pdf_library, shared_data):
+@pytest.mark.slow
+def test_results_carry_page_and_offsets_into_that_pages_text(pdf_library):
     import pymupdf
 
     from desktop_app.extract import extract
@@ -275,7 +281,10 @@ def test_user_patterns_and_the_size_limit_leave_files_out_with_reasons(tmp_path)
         assert summary.removed == 2 and lib.status().counts["indexed"] == 3
         assert dict(lib.status().ignored)["matches your exclusion patterns"] == 2
         lib.set_max_file_mb(1)
-        (docs / "big.txt").write_text("large file " * 120_000)
+        # Over the limit on disk, one sentence once read (trailing blanks are dropped): the
+        # limit is on the file's bytes, and the file is cheap to embed once it is allowed.
+        (docs / "big.txt").write_text("Kites climb best in a steady sea breeze."
+                                      + " " * 1_100_000)
         sync(lib)
         problems = {Path(p).name: r for p, _, r in lib.status().problems}
         assert problems["big.txt"].startswith("too large (1 MB; limit 1 MB)")
@@ -283,3 +292,5 @@ def test_user_patterns_and_the_size_limit_leave_files_out_with_reasons(tmp_path)
         lib.set_max_file_mb(10)
         _, summary = sync(lib)
         assert summary.indexed == 3 and lib.status().counts["indexed"] == 6
+        hits = lib.search("kites in a sea breeze", k=3)
+        assert any(Path(h.path).name == "big.txt" and "sea breeze" in h.text for h in hits)

@@ -17,6 +17,13 @@ linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="per-thread nice values are Linux's")
 
 
+def _background_nice() -> int | None:
+    """The nice value lowering should give, seen from the calling (test) thread: NICE, or the
+    caller's own when it already runs lower (pytest itself started under ``nice``)."""
+    own = priority.this_thread_nice()
+    return None if own is None else max(priority.NICE, own)
+
+
 def _in_thread(work):
     box: dict[str, object] = {}
 
@@ -47,15 +54,16 @@ def test_a_lowered_thread_and_the_threads_it_starts_run_at_background_priority()
 
     main_before = priority.this_thread_nice()
     before, after, child = _in_thread(work)
-    assert after == priority.NICE > before
-    assert child == priority.NICE
+    assert before == main_before  # a new thread starts where its parent is
+    assert after == _background_nice() >= before
+    assert child == after
     assert priority.this_thread_nice() == main_before  # the caller's thread is untouched
 
 
 @linux_only
 def test_lowering_twice_keeps_the_background_priority():
     assert _in_thread(lambda: (priority.lower_this_thread(), priority.lower_this_thread(),
-                               priority.this_thread_nice())[2]) == priority.NICE
+                               priority.this_thread_nice())[2]) == _background_nice()
 
 
 def test_lowering_says_whether_it_worked_and_never_raises():
@@ -80,7 +88,7 @@ def test_documents_run_on_a_session_whose_workers_share_the_indexing_threads_pri
     nices = thread_nices()
     new = set(nices) - known
     assert new, "the document session started worker threads of its own"
-    assert {nices[tid][1] for tid in new} == {priority.NICE}
+    assert {nices[tid][1] for tid in new} == {_background_nice()}
     assert encoder.document_session is not encoder.session
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from gui_helpers import (
     NICS_PDF,
-    SHARED_DATA,
+    TEST_DATA,
     TEXTS,
     assert_stopped,
     write_filler_corpus,
@@ -28,14 +28,12 @@ from gui_helpers import (
 
 @pytest.fixture
 def shared_pdfs() -> Path:
-    if not NICS_PDF.is_file():
-        pytest.fail(f"shared test data not found at {SHARED_DATA} "
-                    "(set DESKTOP_APP_SHARED_DATA)")
-    return SHARED_DATA
+    """tests/data, whose PDFs (``NICS_PDF``, ``ENCRYPTED_PDF``) a test reads but never writes."""
+    return TEST_DATA
 
 
 @pytest.fixture
-def corpus(tmp_path: Path, shared_pdfs: Path) -> Path:
+def corpus(tmp_path: Path) -> Path:
     """Three short text files on distinct subjects and one real PDF (a table of numbers)."""
     folder = tmp_path / "corpus"
     folder.mkdir()

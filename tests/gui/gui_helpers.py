@@ -5,7 +5,6 @@ Qt must already be told to run offscreen when this is imported: conftest.py does
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 from pathlib import Path
@@ -14,10 +13,10 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-SHARED_DATA = Path(os.environ.get("DESKTOP_APP_SHARED_DATA",
-                                  Path(__file__).resolve().parents[3] / "shared" / "data"))
-NICS_PDF = SHARED_DATA / "pdfs" / "real" / "nics-background-checks-2015-11.pdf"
-ENCRYPTED_PDF = SHARED_DATA / "pdfs" / "tricky" / "password-protected.pdf"
+#: tests/data (its README.md says where each document comes from)
+TEST_DATA = Path(__file__).resolve().parents[1] / "data"
+NICS_PDF = TEST_DATA / "pdfs" / "real" / "nics-background-checks-2015-11.pdf"
+ENCRYPTED_PDF = TEST_DATA / "pdfs" / "tricky" / "password-protected.pdf"
 
 TEXTS = {
     "photosynthesis.txt": (
@@ -101,9 +100,11 @@ def drop_paths(window: QWidget, paths: list[Path]) -> None:
 
 def python_threads() -> list[threading.Thread]:
     """Live Python threads besides the main one. Qt's own threads that once ran Python
-    code show up as dummy threads that never go away; they are not ours to join."""
+    code show up as dummy threads that never go away; they are not ours to join. Nor is
+    pytest-timeout's timer, which watches each test from a thread of its own."""
     return [t for t in threading.enumerate()
-            if t is not threading.main_thread() and type(t).__name__ != "_DummyThread"]
+            if t is not threading.main_thread() and type(t).__name__ != "_DummyThread"
+            and not t.name.startswith("pytest_timeout ")]
 
 
 def assert_stopped(window) -> None:
