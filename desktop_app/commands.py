@@ -126,7 +126,8 @@ def drain(events: Iterator[SyncProgress], *, verbose: bool = False) -> SyncSumma
         for path, reason in summary.unreadable:
             print(f"  unreadable: {path}: {reason}")
         for root in summary.missing_roots:
-            print(f"  missing: {root} (not found; its files were removed from results)")
+            print(f"  missing: {root} (not found; its files are kept until it is back, "
+                  f"'desktop-app remove' drops them)")
     return summary
 
 

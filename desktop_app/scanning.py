@@ -93,7 +93,7 @@ class ScanResult:
     files: dict[str, FileStat] = field(default_factory=dict)
     #: folders (or root files) that could not be read: (path, reason)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
-    #: roots that do not exist any more
+    #: roots that are not there now (their files are kept: see ``is_shadowed``)
     missing_roots: list[str] = field(default_factory=list)
     #: files left out, by reason
     ignored: Counter[str] = field(default_factory=Counter)
@@ -106,8 +106,14 @@ class ScanResult:
         return _under(path, self.scopes)
 
     def is_shadowed(self, path: str) -> bool:
-        """True when ``path`` lies below a folder we could not read this time."""
-        return _under(path, [u for u, _ in self.unreadable])
+        """True when ``path`` lies below a folder we could not read or find this time.
+
+        What is known there is kept, not removed: a folder on a drive that is not mounted,
+        or renamed for a moment, comes back with its files, and re-reading and re-embedding
+        them would cost minutes to hours. ``remove`` drops a folder that is gone for good.
+        """
+        return (_under(path, [u for u, _ in self.unreadable])
+                or any(path.startswith(m.rstrip(os.sep) + os.sep) for m in self.missing_roots))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -184,13 +183,9 @@ class Syncer:
             else:
                 embed.append(st)
 
-        missing = found.missing_roots
         for rec in gone:
             lib.graph.remove(store.delete_files([rec.id]))
-            vanished_root = any(rec.path == m or rec.path.startswith(m.rstrip(os.sep) + os.sep)
-                                for m in missing)
-            yield self._finish(FileOutcome(rec.path, "removed",
-                                           "folder not found" if vanished_root else None))
+            yield self._finish(FileOutcome(rec.path, "removed"))
 
         # Copies: the same content is already indexed under another path.
         fresh: list[FileStat] = []
