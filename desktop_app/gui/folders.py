@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -45,7 +46,7 @@ class FolderRow:
 
 class FoldersPanel(QWidget):
     add_requested = Signal(list)  # [path]
-    remove_requested = Signal(str)
+    remove_requested = Signal(str)  # confirmed by the user
     rescan_requested = Signal()
 
     def __init__(self, parent: Any = None) -> None:
@@ -160,5 +161,12 @@ class FoldersPanel(QWidget):
 
     def _remove_selected(self) -> None:
         path = self._selected_path()
-        if path:
+        if path and self.confirm_remove(path):
             self.remove_requested.emit(path)
+
+    def confirm_remove(self, path: str) -> bool:
+        answer = QMessageBox.question(
+            self, "Remove folder",
+            f"Stop searching “{os.path.basename(path) or path}”?\n\nIts passages are removed "
+            "from the library; the files themselves are not touched.")
+        return answer == QMessageBox.StandardButton.Yes

@@ -1,8 +1,12 @@
 """Start the app: ``desktop-app [--data-dir DIR] [PATH…]`` with no command opens the window.
 
 Creates the QApplication (name, organisation, icon), opens the main window on the data
-folder, adds any PATHs as folders and runs the event loop. Errors nobody caught, on any
-thread, are logged; on the UI thread they are also shown, so a bug is never silent.
+folder, adds any PATHs as folders and runs the event loop. Everything logged goes to the
+app's log file (``desktop_app.logs``). Errors nobody caught, on any thread, are logged and
+shown: on the UI thread in a dialog that names the log file and offers to open it; from
+another thread as a notice in the window. Before Qt is asked for a window, Linux is checked
+for a display and the X11 libraries (``platform_check``), so a missing library is named
+with the command that installs it instead of the process aborting.
 
 If the app already runs on this library, the PATHs go to that window instead and this
 process exits (``single_instance``). ``DESKTOP_APP_STARTUP_REPORT=1`` prints, on stderr, how
@@ -20,14 +24,15 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QEvent, QObject, QThread, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from desktop_app import APP_NAME, __version__, priority
+from desktop_app import APP_NAME, __version__, logs, priority
+from desktop_app.gui.platform_check import EXIT_NO_WINDOW, check_window_platform
 from desktop_app.gui.single_instance import bring_forward, server_name, start_or_hand_over
 from desktop_app.paths import default_data_dir
 
@@ -47,19 +52,73 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
-def _install_excepthooks() -> None:
+class ErrorReporter(QObject):
+    """Shows errors nobody caught. Lives on the UI thread; ``thread_error`` may be emitted
+    from any thread (queued to this one)."""
+
+    thread_error = Signal(str)  # a one-line description of an error on another thread
+
+    def __init__(self, log_path: Path | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.log_path = log_path
+        #: where errors from other threads are shown (the main window's notice)
+        self.notice: Callable[[str], None] | None = None
+
+    def crash_dialog(self, summary: str, parent: QWidget | None = None) -> QMessageBox:
+        """The dialog for an error on the UI thread (not yet shown)."""
+        box = QMessageBox(QMessageBox.Icon.Critical, APP_NAME,
+                          f"Something went wrong:\n\n{summary}", parent=parent)
+        if self.log_path is not None:
+            box.setInformativeText(f"The details are in the log file:\n{self.log_path}")
+            box.addButton("Open log file", QMessageBox.ButtonRole.ActionRole)
+        else:
+            box.setInformativeText("The log file could not be written; the details were "
+                                   "printed on the terminal, if there is one.")
+        box.addButton(QMessageBox.StandardButton.Close)
+        return box
+
+    def show_crash(self, summary: str) -> None:
+        box = self.crash_dialog(summary)
+        box.exec()
+        if box.buttonRole(box.clickedButton()) == QMessageBox.ButtonRole.ActionRole:
+            self.open_log()
+
+    def open_log(self) -> bool:
+        from desktop_app.gui import desktop
+
+        return self.log_path is not None and desktop.open_file(str(self.log_path))
+
+    def show_thread_error(self, summary: str) -> None:
+        where = f" Details: {self.log_path}" if self.log_path is not None else ""
+        text = f"Something went wrong in the background: {summary}.{where}"
+        if self.notice is not None:
+            self.notice(text)
+
+
+def _summary(kind: type[BaseException], value: BaseException) -> str:
+    return "".join(traceback.format_exception_only(kind, value)).strip()
+
+
+def _install_excepthooks(reporter: ErrorReporter) -> None:
+    """Errors nobody caught are logged (``logs.install`` chained its hooks before these ran,
+    so they are logged once) and shown."""
+    previous_sys, previous_thread = sys.excepthook, threading.excepthook
+    reporter.thread_error.connect(reporter.show_thread_error,
+                                  Qt.ConnectionType.QueuedConnection)
+
     def on_error(kind: type[BaseException], value: BaseException,
                  tb: TracebackType | None) -> None:
-        log.critical("unhandled error", exc_info=(kind, value, tb))
+        previous_sys(kind, value, tb)
         app = QApplication.instance()
         if app is not None and QThread.currentThread() is app.thread():
-            text = "".join(traceback.format_exception_only(kind, value)).strip()
-            QMessageBox.critical(None, APP_NAME, f"Something went wrong:\n\n{text}\n\n"
-                                 "The details are in the log.")
+            reporter.show_crash(_summary(kind, value))
+        else:  # a Qt thread's slot: Python calls sys.excepthook there
+            reporter.thread_error.emit(_summary(kind, value))
 
     def on_thread_error(args: threading.ExceptHookArgs) -> None:
-        log.critical("unhandled error in thread %s", args.thread and args.thread.name,
-                     exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+        previous_thread(args)
+        if args.exc_type is not SystemExit and args.exc_value is not None:
+            reporter.thread_error.emit(_summary(args.exc_type, args.exc_value))
 
     sys.excepthook = on_error
     threading.excepthook = on_thread_error
@@ -120,10 +179,16 @@ class _FirstPaintReporter(QObject):
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_path = logs.install()
     app = QApplication.instance()
     if app is None:
+        problem = check_window_platform()
+        if problem is not None:
+            # Qt would abort the process here (SIGABRT) with a line that names one library.
+            log.info("the window was not opened: %s", problem.message)
+            if sys.stderr is not None:
+                print(problem.message, file=sys.stderr, flush=True)
+            return EXIT_NO_WINDOW
         app = QApplication([sys.argv[0] if sys.argv else "desktop-app"])
     assert isinstance(app, QApplication)
     app.setApplicationName("desktop-app")
@@ -144,7 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from desktop_app.library import LibraryError
 
     app.setWindowIcon(app_icon())
-    _install_excepthooks()
+    reporter = ErrorReporter(log_path, app)
+    _install_excepthooks(reporter)
     priority.favour_responsiveness()  # searches typed while indexing (desktop_app.priority)
     try:
         window = create_main_window(data_dir)
@@ -153,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         QMessageBox.critical(None, APP_NAME, f"The library in {data_dir} cannot be opened:"
                              f"\n\n{exc}")
         return EXIT_DATA_DIR
+    reporter.notice = window.show_notice
     report = os.environ.get(STARTUP_REPORT_ENV, "")
     if report:
         _FirstPaintReporter(window, quit_after=report == "quit")
@@ -177,5 +244,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         wake.deleteLater()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    reporter.notice = None
     window.close()  # after quit() from a signal or elsewhere: still stop the workers
     return code

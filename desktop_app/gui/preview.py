@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.events import SearchResult
-from desktop_app.gui import desktop
 from desktop_app.gui.rendering import (
     PdfPreview,
     Preview,
@@ -65,6 +64,8 @@ def highlight_color(palette: QPalette) -> QColor:
 class PreviewPane(QFrame):
     render_requested = Signal(int, object)  # generation, PreviewRequest
     shown = Signal(object)  # the Preview now on screen
+    open_requested = Signal(str)  # path: the window opens it and says so if it cannot
+    reveal_requested = Signal(str)  # path
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -203,11 +204,11 @@ class PreviewPane(QFrame):
     # -- actions -----------------------------------------------------------------------
     def open_current(self) -> None:
         if self._result is not None:
-            desktop.open_file(self._result.path)
+            self.open_requested.emit(self._result.path)
 
     def reveal_current(self) -> None:
         if self._result is not None:
-            desktop.reveal_in_folder(self._result.path)
+            self.reveal_requested.emit(self._result.path)
 
     # -- internals ---------------------------------------------------------------------
     def _request_render(self) -> None:

@@ -5,6 +5,7 @@ requests the window forwards.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop_app.events import SyncProgress, SyncSummary
 from desktop_app.formatting import format_duration
 from desktop_app.gui.widgets import SecondaryLabel
+from desktop_app.gui.wording import count
 
 
 def summary_text(summary: SyncSummary) -> str:
@@ -48,7 +50,7 @@ class IndexingPanel(QWidget):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        title = QLabel("<b>Indexing</b>")
+        self.title = title = QLabel("<b>Indexing</b>")
         self.bar = QProgressBar(self)
         self.bar.setObjectName("indexProgress")
         self.bar.setTextVisible(True)
@@ -113,7 +115,7 @@ class IndexingPanel(QWidget):
             total = max(1, event.files_total)
             self.bar.setRange(0, total)
             self.bar.setValue(min(event.files_done, total))
-            self.bar.setFormat(f"{event.files_done:,} / {event.files_total:,} files")
+            self.bar.setFormat(f"{event.files_done:,} / {count(event.files_total, 'file')}")
             rate = (f"{event.chunks_per_second:.1f} passages/s"
                     if event.chunks_per_second else "reading the first files")
             eta = f" · about {format_duration(event.eta_seconds)} left" \
@@ -137,6 +139,10 @@ class IndexingPanel(QWidget):
             self.detail.setText("Nothing to index yet — add a folder")
         elif summary is not None:
             self.detail.setText(summary_text(summary))
+
+    def set_title(self, task: str) -> None:
+        """What the panel's work is ("Switching to …"); "" for plain indexing."""
+        self.title.setText(f"<b>{html.escape(task or 'Indexing')}</b>")
 
     def set_message(self, text: str) -> None:
         self.detail.setText(text)

@@ -19,11 +19,20 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QTextDocument
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPalette,
+    QTextDocument,
+    QTextOption,
+)
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.events import SearchResult
 from desktop_app.gui.snippets import highlight_html, make_snippet, query_terms
+from desktop_app.gui.wording import count
 
 #: The SearchResult of a row.
 ResultRole = Qt.ItemDataRole.UserRole + 1
@@ -45,6 +54,22 @@ def extras_text(result: SearchResult) -> str:
     return "  ·  ".join(parts)
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
+
+#: Share of a shortened file name kept from its start; the rest is its end, where names
+#: differ most ("report-2023-03.pdf", "manual.en.pdf" / "manual.fr.pdf").
+NAME_HEAD_SHARE = 0.4
+
+
+def elide_name(name: str, metrics: QFontMetrics, width: int) -> str:
+    """``name`` shortened in the middle to fit ``width`` pixels, keeping more of its end."""
+    if metrics.horizontalAdvance(name) <= width:
+        return name
+    for keep in range(len(name) - 1, 0, -1):
+        head = max(1, int(keep * NAME_HEAD_SHARE))
+        candidate = f"{name[:head]}…{name[len(name) - (keep - head):]}"
+        if metrics.horizontalAdvance(candidate) <= width:
+            return candidate
+    return metrics.elidedText(name, Qt.TextElideMode.ElideRight, width)
 
 
 class ResultsModel(QAbstractListModel):
@@ -84,9 +109,10 @@ class ResultsModel(QAbstractListModel):
             return os.path.basename(result.path)
         if role == Qt.ItemDataRole.ToolTipRole:
             where = f" — page {result.page}" if result.page is not None else ""
-            tip = f"{result.path}{where}\nrelevance {result.score:.2f}"
+            verdict = "" if result.good_match else " — not a good match"
+            tip = f"{result.path}{where}\nrelevance {result.score:.0%}{verdict}"
             if result.more_in_file:
-                tip += f"\n{result.more_in_file} more matching passages in this file"
+                tip += f"\n{count(result.more_in_file, 'more matching passage')} in this file"
             if result.duplicates:
                 tip += "\nThe same passage is also in:\n" + "\n".join(
                     f"  {p}" for p in result.duplicates[:10])
@@ -108,6 +134,8 @@ class ResultDelegate(QStyledItemDelegate):
     PADDING = 8
     BAR_WIDTH = 56
     SNIPPET_LINES = 2
+    #: A list narrower than this (px) shows a line more of each snippet.
+    NARROW = 420
 
     def __init__(self, model: ResultsModel, parent: Any = None) -> None:
         super().__init__(parent)
@@ -120,11 +148,17 @@ class ResultDelegate(QStyledItemDelegate):
         detail.setPointSizeF(max(7.0, option.font.pointSizeF() * 0.9))
         return name, detail, QFont(option.font)
 
+    def snippet_lines(self, option: QStyleOptionViewItem) -> int:
+        widget = option.widget
+        width = widget.width() if widget is not None else option.rect.width()
+        return self.SNIPPET_LINES + (1 if 0 < width < self.NARROW else 0)
+
     def sizeHint(self, option: QStyleOptionViewItem, index: _AnyIndex) -> QSize:
         name, detail, body = self._fonts(option)
         height = (QFontMetrics(name).height() + QFontMetrics(detail).height()
-                  + self.SNIPPET_LINES * QFontMetrics(body).lineSpacing() + 3 * self.PADDING)
-        return QSize(320, height)
+                  + self.snippet_lines(option) * QFontMetrics(body).lineSpacing()
+                  + 3 * self.PADDING)
+        return QSize(0, height)  # as wide as the list: never a horizontal scroll bar
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _AnyIndex) -> None:
         result: SearchResult | None = index.data(ResultRole)
@@ -160,9 +194,8 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setFont(name_font)
         painter.setPen(text_color)
         painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         name_metrics.elidedText(index.data(), Qt.TextElideMode.ElideMiddle,
-                                                 name_rect.width()))
-        self._paint_score(painter, bar, result.score, palette, selected)
+                         elide_name(index.data(), name_metrics, name_rect.width()))
+        self._paint_score(painter, bar, result.score, palette, selected, result.good_match)
 
         # Line 2: folder (elided in the middle, where paths are least informative) and page;
         # at the right, what the result stands for besides itself ("+2 more in this file").
@@ -189,21 +222,24 @@ class ResultDelegate(QStyledItemDelegate):
         # Lines 3-4: the snippet, query words bold on a soft highlight.
         top += detail_metrics.height() + self.PADDING // 2
         body_metrics = QFontMetrics(body_font)
-        snippet_height = self.SNIPPET_LINES * body_metrics.lineSpacing() + 2
+        snippet_height = self.snippet_lines(opt) * body_metrics.lineSpacing() + 2
         self._paint_snippet(painter, QRect(rect.left(), top, rect.width(), snippet_height),
                             index.data(SnippetRole) or "", body_font, text_color, palette,
                             selected)
         painter.restore()
 
     def _paint_score(self, painter: QPainter, bar: QRect, score: float, palette: QPalette,
-                     selected: bool) -> None:
-        # Cosine similarity of a good match with this model is 0.3-0.8; the bar shows it as is,
-        # clamped to [0, 1], so bars are comparable across queries.
+                     selected: bool, good_match: bool) -> None:
+        # The relevance is calibrated (0-1, the same scale in every mode and for every
+        # query), so bars are comparable across queries; one under a good match is grey.
         fraction = min(1.0, max(0.0, score))
         track = QColor(palette.color(QPalette.ColorRole.Text))
         track.setAlphaF(0.15)
-        fill = palette.color(QPalette.ColorRole.HighlightedText if selected
-                             else QPalette.ColorRole.Highlight)
+        fill = QColor(palette.color(QPalette.ColorRole.HighlightedText if selected
+                                    else QPalette.ColorRole.Highlight))
+        if not good_match:
+            fill = QColor(palette.color(QPalette.ColorRole.Text))
+            fill.setAlphaF(0.45)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setBrush(track)
@@ -221,6 +257,10 @@ class ResultDelegate(QStyledItemDelegate):
         doc = QTextDocument()
         doc.setDocumentMargin(0)
         doc.setDefaultFont(font)
+        # Lines break between words only (the default also breaks inside a long word).
+        wrap = QTextOption()
+        wrap.setWrapMode(QTextOption.WrapMode.WordWrap)
+        doc.setDefaultTextOption(wrap)
         doc.setTextWidth(rect.width())
         open_tag = (f'<b style="background-color: rgba({mark.red()},{mark.green()},'
                     f'{mark.blue()},{mark.alphaF():.2f})">')

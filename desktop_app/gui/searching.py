@@ -27,11 +27,25 @@ from PySide6.QtWidgets import (
 from desktop_app.events import SearchResult
 from desktop_app.gui.preview import PreviewPane
 from desktop_app.gui.results import ResultDelegate, ResultsModel
+from desktop_app.gui.wording import count
 
 #: Quiet time after the last keystroke before a search starts, in ms.
 DEBOUNCE_MS = 150
 #: What the search box shows during "more like this".
 LIKE_PREFIX = "like: "
+
+
+def search_box() -> QLineEdit:
+    """The search box: a larger font, a clear button; dropped folders are added, not typed."""
+    box = QLineEdit()
+    box.setObjectName("searchInput")
+    box.setClearButtonEnabled(True)
+    box.setAcceptDrops(False)
+    font = box.font()
+    font.setPointSizeF(font.pointSizeF() * 1.25)
+    box.setFont(font)
+    box.setMinimumHeight(box.sizeHint().height() + 10)
+    return box
 
 
 class ResultsArea(QSplitter):
@@ -47,6 +61,10 @@ class ResultsArea(QSplitter):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setUniformItemSizes(True)  # every row is as tall: cheap layout of results
+        # Rows are laid out again on resize: a narrow list shows a line more of each snippet.
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setMinimumWidth(240)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.header = QLabel()
         self.header.setWordWrap(True)
         box = QWidget()
@@ -151,9 +169,13 @@ class SearchController(QObject):
         like = self._like is not None and query == self._like[1]
         self.model.set_results(query, results, highlight=not like)
         if results:
-            self.header.setText(
-                f"{len(results)} passages most like {query[len(LIKE_PREFIX):]}" if like
-                else f"{len(results)} best passages for “{query}”")
+            if like:
+                heading = f"{count(len(results), 'passage')} most like {query[len(LIKE_PREFIX):]}"
+            elif results[0].good_match:
+                heading = f"{count(len(results), 'best passage')} for “{query}”"
+            else:
+                heading = f"No good match for “{query}” — the closest passages:"
+            self.header.setText(heading)
             # The same query again (new files were indexed): keep the passage the user is
             # reading if it is still a result. A new query: take its best result.
             row = next((i for i, r in enumerate(results)

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication
 
+from desktop_app.gui.platform_check import check_window_platform
 from desktop_app.selftest import EXPECTED_FILE, QUERY, SelfTestFailure
 
 
@@ -67,6 +68,10 @@ def open_window_once(data_dir: Path, timeout_s: float) -> str:
     from desktop_app.gui import create_main_window
     from desktop_app.gui.window import MainWindow
 
+    if QApplication.instance() is None:
+        problem = check_window_platform()  # Qt would abort the process instead
+        if problem is not None:
+            raise SelfTestFailure(problem.message)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "desktop-app"])
     previous_handler = qInstallMessageHandler(_quiet_offscreen_notices)
     started = time.perf_counter()

@@ -9,6 +9,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QStatusBar
 
+from desktop_app.gui.wording import count, processor_name, short_model_name
+
 #: how often the graph's opening progress is read (a few attribute reads)
 GRAPH_POLL_MS = 250
 
@@ -42,11 +44,12 @@ class StatusLine(QObject):
         self._timer.stop()
 
     def set_counts(self, files: int, chunks: int) -> None:
-        self.counts.setText(f"{files:,} files · {chunks:,} passages")
+        self.counts.setText(f"{count(files, 'file')} · {count(chunks, 'passage')}")
 
-    def set_model(self, model_id: str, provider: str, seconds: float) -> None:
-        self.model.setText(f"{model_id} · {provider.upper()}")
-        self.model.setToolTip(f"Model loaded in {seconds:.2f} s")
+    def set_model(self, model_id: str, provider: str, seconds: float | None) -> None:
+        self.model.setText(f"{short_model_name(model_id)} · {processor_name(provider)}")
+        loaded = f"\nloaded in {seconds:.2f} s" if seconds is not None else ""
+        self.model.setToolTip(f"The search model: {model_id}{loaded}")
 
     def set_model_failed(self) -> None:
         self.model.setText("Model failed to load")
@@ -60,5 +63,5 @@ class StatusLine(QObject):
                 self.graph_ready.emit()
             return
         done, total = loading
-        self.graph.setText(f"Preparing search by meaning: {done:,} of {total:,} passages"
+        self.graph.setText(f"Preparing search by meaning: {done:,} of {count(total, 'passage')}"
                            if total else "Loading the search index…")

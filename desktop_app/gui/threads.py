@@ -1,9 +1,11 @@
 """The UI thread's handles on the window's two threads; each owns its QThread and worker.
 
-``Indexer`` decides when a sync runs. Requests (add, remove, sync) go to the ``SyncWorker``
-as queued signals, so they run on its thread one after another. A folder added or removed
-while a sync runs cancels that sync (what it committed stays) and starts a new one that
-includes the change; ``finished`` is only emitted when no such restart is pending.
+``Indexer`` decides when a sync runs. Requests (add, remove, sync, switch model) go to the
+``SyncWorker`` as queued signals, so they run on its thread one after another. A folder
+added or removed while a sync runs cancels that sync (what it committed stays) and starts a
+new one that includes the change; ``finished`` is only emitted when no such restart is
+pending. A switch to another model cancels a sync in progress first; syncs asked for
+meanwhile run after it.
 
 ``Reader`` fronts the ``ReaderWorker``: model loading, searches, previews, snapshots.
 
@@ -19,6 +21,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal
 from desktop_app.gui.rendering import PreviewRequest
 from desktop_app.gui.workers import ReaderWorker, SyncWorker
 from desktop_app.library import Library
+from desktop_app.models import ModelEntry
 
 
 def _delete_with_thread(worker: QObject, thread: QThread) -> None:
@@ -38,8 +41,10 @@ class Indexer(QObject):
     failed = Signal(str)
     write_access = Signal(bool, str)
     folders_changed = Signal()
+    model_switched = Signal(bool, str)  # whether the model changed; the model in use now
 
     _claim_requested = Signal()
+    _switch_requested = Signal(object)  # ModelEntry
     _add_requested = Signal(list)
     _remove_requested = Signal(str)
     _sync_requested = Signal(object)  # None (everything) or a list of changed paths
@@ -64,12 +69,17 @@ class Indexer(QObject):
         self._add_requested.connect(self.worker.add)
         self._remove_requested.connect(self.worker.remove)
         self._sync_requested.connect(self.worker.sync)
+        self._switch_requested.connect(self.worker.switch_model)
+        #: the model a switch is running (or waiting) for, else None
+        self.switching: ModelEntry | None = None
+        self._switch_due = False
         # Signal to signal: re-emitted by this object, on the UI thread (queued).
         self.worker.progress.connect(self.progress)
         self.worker.paused.connect(self.paused)
         self.worker.busy.connect(self.busy)
         self.worker.failed.connect(self.failed)
         self.worker.folders_changed.connect(self.folders_changed)
+        self.worker.model_switched.connect(self._on_model_switched)
         self.worker.write_access.connect(self._on_write_access)
         self.worker.finished.connect(self._on_finished)
 
@@ -125,6 +135,20 @@ class Indexer(QObject):
         pending, self._pending = self._pending, set()
         self._sync_requested.emit(None if pending is None else sorted(pending))
 
+    def switch_model(self, entry: ModelEntry) -> bool:
+        """Re-index with ``entry``'s model and swap it in; False if this process may not
+        write or a switch already runs."""
+        if self._stopped or not self.writable or self.switching is not None:
+            return False
+        self.switching = entry
+        if self.syncing:
+            self._switch_due = True  # after the sync in progress has stopped
+            self._restart = True  # and sync again after the switch: what changed meanwhile
+            self.worker.cancel()
+        else:
+            self._start_switch()
+        return True
+
     def pause(self) -> None:
         self.worker.pause()
 
@@ -133,6 +157,10 @@ class Indexer(QObject):
 
     def cancel(self) -> None:
         self._restart = False
+        if self._switch_due:  # cancelled before it started
+            self._switch_due = False
+            self.switching = None
+            self.model_switched.emit(False, "")
         self.worker.cancel()
 
     # -- internals -----------------------------------------------------------------------
@@ -154,9 +182,22 @@ class Indexer(QObject):
         if writable and not self.syncing:
             self.sync(None)  # pick up what changed while the app was closed
 
+    def _start_switch(self) -> None:
+        assert self.switching is not None
+        self._switch_due = False
+        self.syncing = True
+        self._switch_requested.emit(self.switching)
+
+    def _on_model_switched(self, switched: bool, model_id: str) -> None:
+        self.switching = None
+        self.model_switched.emit(switched, model_id)
+
     def _on_finished(self, summary: object) -> None:
         self.syncing = False
         if self._stopped:
+            return
+        if self._switch_due:
+            self._start_switch()
             return
         if self._restart:
             self._restart = False
@@ -172,6 +213,7 @@ class Reader(QObject):
     search_failed = Signal(int, str)
     preview_ready = Signal(int, object)  # generation, Preview
     snapshot_ready = Signal(object)  # LibrarySnapshot
+    problem = Signal(str)  # a background failure, as a message for the user
 
     _load_model_requested = Signal()
 
@@ -185,7 +227,7 @@ class Reader(QObject):
         self._stopped = False
         self._load_model_requested.connect(self.worker.load_model)
         for name in ("model_ready", "model_failed", "results_ready", "search_failed",
-                     "preview_ready", "snapshot_ready"):
+                     "preview_ready", "snapshot_ready", "problem"):
             getattr(self.worker, name).connect(getattr(self, name))
 
     def start(self) -> None:

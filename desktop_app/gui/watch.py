@@ -21,7 +21,9 @@ class FolderWatch(QObject):
     def __init__(self, roots: list[str], parent: Any = None, *,
                  quiet_seconds: float = 0.5) -> None:
         super().__init__(parent)
-        self._watcher = FolderWatcher(roots, quiet_seconds=quiet_seconds)
+        # a folder that goes away or comes back is said where degraded watching is
+        self._watcher = FolderWatcher(roots, quiet_seconds=quiet_seconds,
+                                      on_notice=self.degraded.emit)
         self._thread = threading.Thread(target=self._run, name="folder-watch", daemon=True)
         self._stop = threading.Event()
 

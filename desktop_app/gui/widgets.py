@@ -23,7 +23,11 @@ from PySide6.QtWidgets import (
 
 
 class EmptyState(QWidget):
-    """What a first run shows instead of results: an invitation to drop a folder."""
+    """What a first run shows instead of results: an invitation to drop a folder. While
+    files are dragged over it, it turns into the drop target itself (``set_dropping``)."""
+
+    HEADING = "Drop folders here to search them by meaning"
+    DROP_HEADING = "Drop to add to the library"
 
     add_requested = Signal()
 
@@ -33,16 +37,17 @@ class EmptyState(QWidget):
         picture = QLabel()
         picture.setPixmap(icon.pixmap(96, 96))
         picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        heading = QLabel("Drop folders here to search them by meaning")
+        self.heading = heading = QLabel(self.HEADING)
         font = heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         heading.setFont(font)
         heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
         heading.setWordWrap(True)
-        body = QLabel("PDFs, text and Markdown files, web pages, e-books and more. Then ask a "
-                      "question in your own words — the app finds the passage and opens the "
-                      "right page.<br><br>Everything stays on this computer.")
+        self.body = body = QLabel(
+            "PDFs, text and Markdown files, web pages, e-books and more. Then ask a question "
+            "in your own words — the app finds the passage and opens the right page.<br><br>"
+            "Everything stays on this computer.")
         body.setAlignment(Qt.AlignmentFlag.AlignCenter)
         body.setWordWrap(True)
         # A wrapped label in a centring layout gets its narrow size hint; give it room.
@@ -66,16 +71,32 @@ class EmptyState(QWidget):
         layout.addSpacing(18)
         layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(3)
+        self.dropping = False
+
+    def set_dropping(self, dropping: bool) -> None:
+        """Show what a drop will do, in place of the invitation (never over it)."""
+        self.dropping = dropping
+        self.heading.setText(self.DROP_HEADING if dropping else self.HEADING)
+        self.body.setVisible(not dropping)
+        self.add_button.setVisible(not dropping)
+        self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        # A dashed drop zone, in the palette's mid tone.
+        # A dashed drop zone: the palette's mid tone, or its accent while files hover.
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        color = QColor(self.palette().color(QPalette.ColorRole.Text))
-        color.setAlphaF(0.25)
-        pen = QPen(color, 2, Qt.PenStyle.DashLine)
-        painter.setPen(pen)
-        painter.drawRoundedRect(QRectF(self.rect()).adjusted(16, 16, -16, -16), 14, 14)
+        zone = QRectF(self.rect()).adjusted(16, 16, -16, -16)
+        if self.dropping:
+            accent = self.palette().color(QPalette.ColorRole.Highlight)
+            fill = QColor(accent)
+            fill.setAlphaF(0.12)
+            painter.setBrush(fill)
+            painter.setPen(QPen(accent, 3, Qt.PenStyle.DashLine))
+        else:
+            color = QColor(self.palette().color(QPalette.ColorRole.Text))
+            color.setAlphaF(0.25)
+            painter.setPen(QPen(color, 2, Qt.PenStyle.DashLine))
+        painter.drawRoundedRect(zone, 14, 14)
         painter.end()
 
 
@@ -137,6 +158,15 @@ class Banner(QFrame):
         self.button.setText(action)
         self.button.setVisible(bool(action))
         self.show()
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Size ``window`` to ``width`` x ``height``, or to its screen if that is smaller."""
+    screen = window.screen()
+    if screen is not None:
+        room = screen.availableGeometry().size()
+        width, height = min(width, room.width()), min(height, room.height())
+    window.resize(width, height)
 
 
 def secondary_color(palette: QPalette) -> QColor:
@@ -213,14 +243,17 @@ class ElidedLabel(QLabel):
 
 
 class FileDropFilter(QObject):
-    """Makes a window a drop target for files and folders: shows the overlay while they are
-    dragged over it and emits ``dropped`` with their local paths."""
+    """Makes a window a drop target for files and folders: while they are dragged over it,
+    the empty state (when it is showing) becomes the drop target, else an overlay covers the
+    window; emits ``dropped`` with their local paths."""
 
     dropped = Signal(list)  # [path]
 
-    def __init__(self, window: QWidget, overlay_parent: QWidget) -> None:
+    def __init__(self, window: QWidget, overlay_parent: QWidget,
+                 empty_state: EmptyState | None = None) -> None:
         super().__init__(window)
         self._overlay = DropOverlay(overlay_parent)
+        self._empty = empty_state
         window.setAcceptDrops(True)
         window.installEventFilter(self)
 
@@ -244,18 +277,16 @@ class FileDropFilter(QObject):
                 return True
             event.acceptProposedAction()
             if kind == QEvent.Type.DragEnter:
-                self._overlay.setGeometry(self._overlay.parentWidget().rect())
-                self._overlay.raise_()
-                self._overlay.show()
+                self._show_target(True)
             return True
         if kind == QEvent.Type.DragLeave:
-            self._overlay.hide()
+            self._show_target(False)
             return True
         if kind == QEvent.Type.Resize and self._overlay.isVisible():
             self._overlay.setGeometry(self._overlay.parentWidget().rect())
         if kind == QEvent.Type.Drop:
             assert isinstance(event, QDropEvent)
-            self._overlay.hide()
+            self._show_target(False)
             paths = self.local_paths(event)
             if not paths:
                 event.ignore()
@@ -264,3 +295,15 @@ class FileDropFilter(QObject):
             self.dropped.emit(paths)
             return True
         return super().eventFilter(watched, event)
+
+    def _show_target(self, shown: bool) -> None:
+        if not shown:
+            self._overlay.hide()
+            if self._empty is not None and self._empty.dropping:
+                self._empty.set_dropping(False)
+        elif self._empty is not None and self._empty.isVisible():
+            self._empty.set_dropping(True)
+        else:
+            self._overlay.setGeometry(self._overlay.parentWidget().rect())
+            self._overlay.raise_()
+            self._overlay.show()

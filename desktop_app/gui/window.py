@@ -3,51 +3,60 @@
 The window owns the ``Library`` (created here, on the UI thread) and both threads. It starts
 them when first shown and stops them when closed: closing cancels the sync between batches,
 joins both threads and closes the library, so everything committed stays committed.
+
+On a narrow window the sidebar folds away (``gui/sidebar.py``). Whatever goes wrong in the
+background ends up in the notice across the top.
 """
 
 from __future__ import annotations
 
-import os
+import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QThread, QTimer, Signal
 from PySide6.QtGui import (
-    QAction,
     QCloseEvent,
     QKeySequence,
     QShortcut,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
-    QLineEdit,
+    QHBoxLayout,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from desktop_app import APP_NAME, __version__
+from desktop_app import APP_NAME
 from desktop_app.events import SearchResult, SyncProgress, SyncSummary
-from desktop_app.gui import desktop
 from desktop_app.gui.appicon import app_icon
 from desktop_app.gui.collector import MainThreadCollector
+from desktop_app.gui.file_actions import FileActions
 from desktop_app.gui.filters import FilterRow
 from desktop_app.gui.folders import FoldersPanel
+from desktop_app.gui.indexing_feedback import IndexingFeedback
+from desktop_app.gui.menus import WindowMenus
+from desktop_app.gui.model_switch import ModelSwitch
 from desktop_app.gui.problems import ProblemsPanel
 from desktop_app.gui.progress import IndexingPanel
 from desktop_app.gui.result_actions import ResultActions
-from desktop_app.gui.searching import ResultsArea, SearchController
-from desktop_app.gui.settings import AppSettings, SettingsDialog, open_settings
+from desktop_app.gui.searching import ResultsArea, SearchController, search_box
+from desktop_app.gui.settings import AppSettings, open_settings
+from desktop_app.gui.sidebar import Sidebar
 from desktop_app.gui.statusline import StatusLine
 from desktop_app.gui.threads import Indexer, Reader
 from desktop_app.gui.watch import FolderWatch
-from desktop_app.gui.widgets import Banner, EmptyState, FileDropFilter
+from desktop_app.gui.widgets import Banner, EmptyState, FileDropFilter, fit_to_screen
+from desktop_app.gui.wording import count
 from desktop_app.gui.workers import LibrarySnapshot
 from desktop_app.library import DB_NAME, Library
+from desktop_app.models import ModelEntry
 from desktop_app.paths import normalise
+
+log = logging.getLogger(__name__)
 
 #: While indexing, the folders and problems are re-read at most this often (ms).
 SNAPSHOT_INTERVAL_MS = 1000
@@ -58,6 +67,8 @@ class MainWindow(QMainWindow):
     indexing_progress = Signal(object)  # SyncProgress, re-emitted on the UI thread
     indexing_paused = Signal(bool)  # True once indexing has actually stopped
     model_ready = Signal()
+    model_switched = Signal(bool, str)  # whether the model changed; the model in use now
+    notice_shown = Signal(str)
 
     def __init__(self, data_dir: Path, parent: Any = None) -> None:
         super().__init__(parent)
@@ -84,9 +95,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
         self._build()
-        self._build_menus()
+        self.menus = WindowMenus(self)
+        self.sidebar.attach(self, self.menus.sidebar_action)
         self._build_workers()
-        self.resize(1280, 800)
+        fit_to_screen(self, 1280, 800)  # on 800x600 the sidebar then folds away
         geometry = self.settings_store.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -95,26 +107,13 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         self.banner = Banner()
         self.banner.action_clicked.connect(self._claim)
-        self.search_input = QLineEdit()
-        self.search_input.setObjectName("searchInput")
-        self.search_input.setClearButtonEnabled(True)
-        self.search_input.setAcceptDrops(False)  # dropped folders are added, not typed
-        font = self.search_input.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        self.search_input.setFont(font)
-        self.search_input.setMinimumHeight(self.search_input.sizeHint().height() + 10)
+        self.search_input = search_box()
         self.filters = FilterRow()
 
         self.folders = FoldersPanel()
         self.indexing = IndexingPanel()
         self.problems = ProblemsPanel()
-        sidebar = QSplitter(Qt.Orientation.Vertical)
-        sidebar.addWidget(self.folders)
-        sidebar.addWidget(self.indexing)
-        sidebar.addWidget(self.problems)
-        sidebar.setStretchFactor(0, 3)
-        sidebar.setStretchFactor(2, 2)
-        sidebar.setChildrenCollapsible(False)
+        self.sidebar = Sidebar(self.folders, self.indexing, self.problems)
 
         self.results_split = ResultsArea()
         self.results_model = self.results_split.model
@@ -129,7 +128,7 @@ class MainWindow(QMainWindow):
         self.center.addWidget(self.results_split)
 
         self.main_split = QSplitter()
-        self.main_split.addWidget(sidebar)
+        self.main_split.addWidget(self.sidebar)
         self.main_split.addWidget(self.center)
         self.main_split.setStretchFactor(1, 1)
         self.main_split.setSizes([330, 950])
@@ -139,11 +138,15 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(10, 8, 10, 4)
         layout.addWidget(self.banner)
-        layout.addWidget(self.search_input)
+        self.sidebar.button.setMinimumHeight(self.search_input.minimumHeight())
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.sidebar.button)
+        search_row.addWidget(self.search_input, 1)
+        layout.addLayout(search_row)
         layout.addWidget(self.filters)
         layout.addWidget(self.main_split, 1)
         self.setCentralWidget(central)
-        self.drops = FileDropFilter(self, central)
+        self.drops = FileDropFilter(self, central, self.empty_state)
         self.drops.dropped.connect(self.add_paths)
 
         self.status_line = StatusLine(self.statusBar(), self.library.graph_loading, self)
@@ -164,7 +167,7 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(keys), self, activated=self.focus_search)
 
         self.folders.add_requested.connect(self.add_paths)
-        self.folders.remove_requested.connect(self._confirm_remove)
+        self.folders.remove_requested.connect(self.remove_folder)
         self.folders.rescan_requested.connect(self.request_sync)
         self.indexing.pause_requested.connect(self.pause_indexing)
         self.indexing.resume_requested.connect(self.resume_indexing)
@@ -176,37 +179,25 @@ class MainWindow(QMainWindow):
         self._snapshot_timer.timeout.connect(self._request_snapshot)
         self.search_input.setFocus()
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        for text, keys, slot in (("&Add folder…", QKeySequence.StandardKey.Open,
-                                  self.folders.add_button.click),
-                                 ("&Rescan folders", QKeySequence.StandardKey.Refresh,
-                                  self.request_sync),
-                                 ("&Settings…", QKeySequence.StandardKey.Preferences,
-                                  self.show_settings)):
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(keys))
-            action.triggered.connect(slot)
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        help_menu = self.menuBar().addMenu("&Help")
-        about = QAction(f"&About {APP_NAME}", self)
-        about.triggered.connect(self.show_about)
-        help_menu.addAction(about)
-
     def _build_workers(self) -> None:
         self.indexer = Indexer(self.library, self)
-        self.indexer.write_access.connect(self._on_write_access)
-        self.indexer.busy.connect(self._on_busy)
+        self.feedback = IndexingFeedback(self.indexer, self.indexing, self.folders,
+                                         self.sidebar, self.banner,
+                                         self.empty_state.add_button, self.show_notice, self)
         self.indexer.progress.connect(self._on_progress)
-        self.indexer.paused.connect(self._on_paused)
+        self.indexer.paused.connect(self.indexing_paused)
         self.indexer.finished.connect(self._on_sync_finished)
-        self.indexer.failed.connect(self._on_sync_failed)
         self.indexer.folders_changed.connect(self._on_folders_changed)
+        self.file_actions = FileActions(self.indexer, self.statusBar(), self.show_notice, self)
+        self.model_switch = ModelSwitch(self.library, self.indexer, self.indexing,
+                                        self.status_line, self.statusBar(), self.show_notice,
+                                        lambda: self._provider, self)
+        self.model_switch.finished.connect(self._on_model_switched)
+        self.preview.open_requested.connect(self.file_actions.open)
+        self.preview.reveal_requested.connect(self.file_actions.reveal)
+        self.problems.retry_requested.connect(self.file_actions.retry)
+        self.problems.reveal_requested.connect(self.file_actions.reveal)
+        self.problems.exclude_requested.connect(self.file_actions.exclude)
 
         self.watch = FolderWatch(self.library.roots(), self)
         self.watch.changed.connect(self._on_files_changed)
@@ -219,6 +210,7 @@ class MainWindow(QMainWindow):
         self.reader.search_failed.connect(self.search.show_failure)
         self.reader.preview_ready.connect(self.preview.accept)
         self.reader.snapshot_ready.connect(self._on_snapshot)
+        self.reader.problem.connect(self.show_notice)
         self.search.search_requested.connect(self.reader.search)
         self.preview.render_requested.connect(self.reader.preview)
 
@@ -260,9 +252,11 @@ class MainWindow(QMainWindow):
         # two cores), and a window that lingers frozen looks like a hang.
         self.hide()
         self._snapshot_timer.stop()
+        self.statusBar().clearMessage()  # stops a timed message's timer
         self.status_line.stop()
         self.library.stop_graph_loading()  # a sync waiting for the graph may then end
         self.search.stop()
+        self.file_actions.stop()
         self.preview.stop()
         self.watch.stop()
         self.indexer.stop()
@@ -301,34 +295,37 @@ class MainWindow(QMainWindow):
             self.indexer.sync()
 
     def pause_indexing(self) -> None:
-        self.indexer.pause()
-        self.folders.set_activity("pausing…")
+        self.feedback.pause()
 
     def resume_indexing(self) -> None:
-        self.indexer.resume()
-        self.folders.set_activity("indexing…")
+        self.feedback.resume()
 
     def cancel_indexing(self) -> None:
         self.indexer.cancel()
 
     def show_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, model_id=self.library.profile.model_id,
-                                library_chunk_tokens=self.library.chunk_tokens,
-                                active_provider=self._provider, parent=self)
-        if dialog.exec():
-            self.settings = dialog.result_settings()
-            self.settings.save(self.settings_store)
+        self.menus.show_settings()
 
     def about_text(self) -> str:
-        provider = f" on {self._provider.upper()}" if self._provider else ""
-        return (f"<h3>{APP_NAME} {__version__}</h3>"
-                "<p>Find documents on this computer by meaning. Nothing leaves it.</p>"
-                f"<p><b>Model:</b> {self.library.profile.model_id} "
-                f"({self.library.profile.dim} dimensions){provider}<br>"
-                f"<b>Data folder:</b> {self.data_dir}</p>")
+        return self.menus.about_text()
 
-    def show_about(self) -> None:
-        QMessageBox.about(self, f"About {APP_NAME}", self.about_text())
+    @property
+    def active_provider(self) -> str | None:
+        """The provider the model runs on, once it is loaded."""
+        return self._provider
+
+    def show_notice(self, text: str) -> None:
+        """Tell the user something went wrong, in the notice across the top (and the log)."""
+        if self._closed:
+            return
+        log.warning("notice: %s", text)
+        self.banner.show_message(text)
+        self.notice_shown.emit(text)
+
+    def switch_model(self, entry: ModelEntry) -> bool:
+        """Re-index the library with ``entry``'s model in the background and swap it in when
+        done; the current model answers searches until then. False if it cannot start."""
+        return not self._closed and self.model_switch.start(entry)
 
     def _request_snapshot(self) -> None:
         if not self._closed:
@@ -339,6 +336,11 @@ class MainWindow(QMainWindow):
         self.indexer.claim()
 
     # -- answers from the workers (queued; on the UI thread) --------------------------------
+    def _on_model_switched(self, switched: bool, model_id: str) -> None:
+        if switched and not self._closed:
+            self.search.refresh()  # the same question, answered by the new model
+        self.model_switched.emit(switched, model_id)
+
     def _on_model_ready(self, provider: str, seconds: float) -> None:
         self._provider = provider
         self.status_line.set_model(self.library.profile.model_id, provider, seconds)
@@ -347,19 +349,7 @@ class MainWindow(QMainWindow):
 
     def _on_model_failed(self, message: str) -> None:
         self.status_line.set_model_failed()
-        self.banner.show_message(f"The search model could not be loaded: {message}")
-
-    def _on_write_access(self, writable: bool, message: str) -> None:
-        self.folders.set_writable(writable)
-        self.empty_state.add_button.setEnabled(writable)
-        if not writable:
-            self.banner.show_message(
-                f"Searching works, but indexing is off: {message}.", "Try again")
-            self.indexing.set_message("Another copy of the app is indexing this library.")
-
-    def _on_busy(self, busy: bool) -> None:
-        self.indexing.set_busy(busy)
-        self.folders.set_activity("indexing…" if busy else "")
+        self.show_notice(f"The search model could not be loaded: {message}")
 
     def _on_progress(self, event: SyncProgress) -> None:
         if self._closed:
@@ -370,11 +360,6 @@ class MainWindow(QMainWindow):
             self.problems.add_outcome(event.outcome)
             if not self._snapshot_timer.isActive():
                 self._snapshot_timer.start()
-
-    def _on_paused(self, paused: bool) -> None:
-        self.indexing.set_paused(paused)
-        self.folders.set_activity("paused" if paused else "indexing…")
-        self.indexing_paused.emit(paused)
 
     def _on_sync_finished(self, summary: SyncSummary | None) -> None:
         if self._closed:
@@ -402,10 +387,6 @@ class MainWindow(QMainWindow):
         self._request_snapshot()
         self.search.refresh()  # a removed folder's passages must leave the results
 
-    def _on_sync_failed(self, message: str) -> None:
-        if not self._closed:
-            self.banner.show_message(message)
-
     def _on_snapshot(self, snapshot: LibrarySnapshot) -> None:
         if self._closed:
             return
@@ -418,8 +399,8 @@ class MainWindow(QMainWindow):
         files, chunks = counts.get("indexed", 0), counts.get("chunks", 0)
         self.status_line.set_counts(files, chunks)
         self.search.set_corpus_hint(
-            f"Type to search {chunks:,} passages in {files:,} files by meaning" if files
-            else "")
+            f"Type to search {count(chunks, 'passage')} in {count(files, 'file')} by meaning"
+            if files else "")
 
     # -- results -------------------------------------------------------------------------
     def current_result(self) -> SearchResult | None:
@@ -432,15 +413,7 @@ class MainWindow(QMainWindow):
             self.preview.set_result(result)
 
     def _open_result(self, result: SearchResult) -> None:
-        desktop.open_file(result.path)
-
-    def _confirm_remove(self, path: str) -> None:
-        answer = QMessageBox.question(
-            self, "Remove folder",
-            f"Stop searching “{os.path.basename(path) or path}”?\n\nIts passages are removed "
-            "from the library; the files themselves are not touched.")
-        if answer == QMessageBox.StandardButton.Yes:
-            self.remove_folder(path)
+        self.file_actions.open(result.path)
 
     def _update_center(self) -> None:
         has_any = self._has_folders or self.folders.folder_count() > 0

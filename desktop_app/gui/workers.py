@@ -18,14 +18,16 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from desktop_app import priority
-from desktop_app.events import LibraryStatus, SyncControl
-from desktop_app.gui.rendering import PreviewRequest, build_preview
+from desktop_app.events import LibraryStatus, SyncControl, SyncProgress
+from desktop_app.gui.rendering import Preview, PreviewError, PreviewRequest, build_preview
 from desktop_app.library import Library, LibraryError
+from desktop_app.models import ModelEntry
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ class SyncWorker(QObject):
     busy = Signal(bool)
     write_access = Signal(bool, str)  # whether this process may write, and why not
     folders_changed = Signal()
+    model_switched = Signal(bool, str)  # whether the model changed; the model in use now
 
     def __init__(self, library: Library) -> None:
         super().__init__()
@@ -129,19 +132,44 @@ class SyncWorker(QObject):
     @Slot(object)
     def sync(self, only: list[str] | None = None) -> None:
         """One sync: of everything, or ``only`` of the paths a file watcher reported."""
+        self._drive(lambda control: self._library.sync(control, only=only), "Indexing")
+
+    @Slot(object)
+    def switch_model(self, entry: ModelEntry) -> None:
+        """Re-index every folder with ``entry``'s model, then swap it in (as ``desktop-app
+        model use`` does); the current model answers searches until the swap."""
+        before = self._library.profile.model_id
+        profile = entry.profile
+        assert profile is not None
+
+        def report() -> None:  # before ``finished``: the window knows the model by then
+            now = self._library.profile.model_id
+            self.model_switched.emit(now != before, now)
+
+        self._drive(lambda control: self._library.switch_model(profile, entry.folder, control),
+                    f"Switching to {entry.model_id}", report)
+
+    def _drive(self, start: Callable[[SyncControl], Iterator[SyncProgress]], what: str,
+               before_finished: Callable[[], None] | None = None) -> None:
+        """Run the generator ``start`` returns, forwarding its events; pauses between events
+        by not advancing it, and stops it through its ``SyncControl``."""
         if self._stopping.is_set():
+            if before_finished is not None:
+                before_finished()
             return
         control = SyncControl()
         with self._guard:
             self._control = control
         if self._stopping.is_set():  # stop() ran between the check and the swap
+            if before_finished is not None:
+                before_finished()
             return
         self._running.set()
         self.busy.emit(True)
         summary = None
         events = None
         try:
-            events = self._library.sync(control, only=only)
+            events = start(control)
             for event in events:
                 self.progress.emit(event)
                 if event.summary is not None:
@@ -153,12 +181,14 @@ class SyncWorker(QObject):
         except LibraryError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # a bug must not kill the thread silently
-            log.exception("indexing stopped")
-            self.failed.emit(f"Indexing stopped: {exc}")
+            log.exception("%s stopped", what.lower())
+            self.failed.emit(f"{what} stopped: {exc}. The details are in the log file.")
         finally:
             if events is not None:
                 events.close()  # joins the core's extraction helper thread
             self.busy.emit(False)
+            if before_finished is not None:
+                before_finished()
             self.finished.emit(summary)
 
 
@@ -171,6 +201,7 @@ class ReaderWorker(QObject):
     search_failed = Signal(int, str)
     preview_ready = Signal(int, object)  # generation, Preview
     snapshot_ready = Signal(object)  # LibrarySnapshot
+    problem = Signal(str)  # something failed in the background: a message for the user
     _wake = Signal()
 
     def __init__(self, library: Library, k: int = 30) -> None:
@@ -236,7 +267,7 @@ class ReaderWorker(QObject):
             if search is not None:
                 self._run_search(*search)
             elif preview is not None:
-                self.preview_ready.emit(preview[0], build_preview(preview[1]))
+                self._run_preview(*preview)
             elif snapshot:
                 self._run_snapshot()
             else:
@@ -257,6 +288,15 @@ class ReaderWorker(QObject):
             return
         self.results_ready.emit(generation, query, results)
 
+    def _run_preview(self, generation: int, request: PreviewRequest) -> None:
+        try:
+            preview: Preview = build_preview(request)
+        except Exception as exc:  # build_preview reports bad files itself: this is a bug
+            log.exception("preview failed")
+            preview = PreviewError(request.result, f"Cannot show this file: {exc}. The "
+                                   "details are in the log file.")
+        self.preview_ready.emit(generation, preview)
+
     def _run_snapshot(self) -> None:
         try:
             status = self._library.status()
@@ -264,7 +304,9 @@ class ReaderWorker(QObject):
             for root, counts in self._library.folder_counts().items():
                 folders.append(FolderInfo(root, os.path.exists(root), counts["indexed"],
                                           counts["skipped"], counts["failed"]))
-        except Exception:  # the next refresh may work; the panel keeps its last state
+        except Exception as exc:  # the next refresh may work; the panel keeps its last state
             log.exception("could not read the library's state")
+            self.problem.emit(f"The library's folders and problems could not be read ({exc}); "
+                              "the lists may be out of date. The details are in the log file.")
             return
         self.snapshot_ready.emit(LibrarySnapshot(status, tuple(folders)))

@@ -55,6 +55,11 @@ def test_dropped_folder_is_indexed_and_a_paraphrase_finds_the_right_text_file(
 
     names = search(qtbot, window, "how do plants make food out of sunlight")
     assert names[0] == "photosynthesis.txt"
+    assert window.results_header.text().endswith("for “how do plants make food out of "
+                                                 "sunlight”")
+    search(qtbot, window, "zzzzqqq xylophone")
+    assert window.results_header.text() == ("No good match for “zzzzqqq xylophone” — the "
+                                            "closest passages:")
     assert search(qtbot, window, "when is my income tax return due")[0] == "tax-law.txt"
 
     # The best result is selected at once, and its passage is highlighted in the preview.
@@ -73,9 +78,12 @@ def test_a_pdf_result_renders_its_page_with_the_passage_highlighted(
         qtbot, make_window, corpus, monkeypatch):
     opened: list[str] = []
     revealed: list[str] = []
-    monkeypatch.setattr(desktop, "open_file", opened.append)
-    monkeypatch.setattr(desktop, "reveal_in_folder", revealed.append)
+    # The system's viewer and file manager are not part of the test: record the hand-over.
+    monkeypatch.setattr(desktop.FileOpener, "open", lambda _self, path: opened.append(path)
+                        or True)
+    monkeypatch.setattr(desktop, "reveal_in_folder", lambda path: revealed.append(path) or True)
     window = make_window()
+    window.resize(1280, 800)  # wider than the test screen: the page fits at zoom 1 and below 4
     drop_and_index(qtbot, window, [corpus])
     names = search(qtbot, window, "background checks for handguns")
     assert names[0] == NICS_PDF.name
