@@ -4,6 +4,12 @@ Threads: the object may be shared by one indexing thread (``sync``, ``add``, ``r
 any number of search threads. Each thread gets its own SQLite connection; the vector graph
 and the encoder are shared (both are thread-safe). Writes take an exclusive lock on the data
 folder, so a second process on the same folder gets a clear message instead of corruption.
+
+The data folder and everything in it are private to the user (0700/0600 on POSIX; folders
+made by earlier versions are tightened on open). A full disk and a damaged database reach
+the caller as ``DiskFullError``/``DamagedLibraryError`` (both ``LibraryError``) with what to
+do; while the disk is full, searching still works (a graph that cannot be saved stays in
+memory).
 """
 
 from __future__ import annotations
@@ -19,10 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app import searching
+from desktop_app import library_settings, searching
 from desktop_app.datalock import DataFolderLock
-from desktop_app.embedding import MINILM, Encoder, ModelProfile
-from desktop_app.embedding.bundled import bundled_model_dir
+from desktop_app.embedding import Encoder, ModelProfile
 from desktop_app.events import (
     FileOutcome,
     LibraryStatus,
@@ -30,10 +35,25 @@ from desktop_app.events import (
     SyncControl,
     SyncProgress,
 )
+from desktop_app.failures import (
+    DamagedLibraryError,
+    DiskFullError,
+    LibraryError,
+    NotInLibraryError,
+    damaged_message,
+    disk_full_message,
+    guarded,
+    guarded_iter,
+    translated,
+)
 from desktop_app.index import Store, StoreError, VectorIndex
-from desktop_app.index.codec import VectorCodec
+from desktop_app.index.faults import is_damage, is_disk_full
 from desktop_app.index.keeper import GraphKeeper
+from desktop_app.library_settings import DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_FILE_MB
+from desktop_app.model_loading import load_encoder
 from desktop_app.paths import normalise
+from desktop_app.private import private_dir, tighten_folder
+from desktop_app.repair import CHECK_BUDGET_S, check_database
 from desktop_app.searching import SearchOptions
 from desktop_app.syncing import Syncer
 
@@ -41,18 +61,10 @@ log = logging.getLogger(__name__)
 
 DB_NAME = "library.sqlite3"
 GRAPH_NAME = "vectors.hnsw"
-#: Chunk size in tokens for the bundled model, chosen on SciFact/COVID-QA (docs/quality.md).
-DEFAULT_CHUNK_TOKENS = 256
-#: Files larger than this are skipped with a reason (a setting: ``max_file_mb`` in meta).
-DEFAULT_MAX_FILE_MB = 256
-
-
-class LibraryError(RuntimeError):
-    """The data folder cannot be used; the message says why and what to do."""
-
-
-class NotInLibraryError(LibraryError):
-    """A path given to ``remove`` is neither a library folder nor below one."""
+#: what the app keeps in a data folder (made private on open; nothing else there is touched)
+OWN_FILES = ("library.sqlite3*", "library.damaged-*", "vectors.hnsw*", "vectors.json*",
+             ".lock")
+OWN_FOLDERS = ("models", "switching")
 
 
 class Library:
@@ -74,9 +86,14 @@ class Library:
                  dims: int | None = None, models_root: Path | None = None,
                  graph_in_background: bool = False) -> None:
         self.data_dir = Path(data_dir).expanduser().absolute()
+        self.db_path = self.data_dir / DB_NAME
         try:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # folders made by earlier versions were 0755 with 0644 files
+            tighten_folder(self.data_dir, OWN_FILES, OWN_FOLDERS)
+            private_dir(self.data_dir)
         except OSError as exc:
+            if is_disk_full(exc):
+                raise DiskFullError(disk_full_message(self.data_dir)) from exc
             raise LibraryError(f"cannot create the data folder {self.data_dir}: {exc}") from exc
         if not os.access(self.data_dir, os.W_OK):
             raise LibraryError(f"the data folder {self.data_dir} is not writable")
@@ -95,53 +112,34 @@ class Library:
         # Held by searches and by the model switch's swap, so no search runs on a closed
         # connection or a half-replaced graph.
         self._swap_lock = threading.RLock()
+        #: the database passed a quick check in this process (or one ran out of time)
+        self._checked = False
+        self._damage: str | None = None  # what a check found
+        with translated(self.data_dir, self.db_path):
+            self._open(profile, model_dir, chunk_tokens, vector_format, dims,
+                       graph_in_background)
+
+    def _open(self, profile: ModelProfile | None, model_dir: Path | None,
+              chunk_tokens: int | None, vector_format: str | None, dims: int | None,
+              graph_in_background: bool) -> None:
         store = self.store
-        if store.get_meta("model_id") is None:
-            profile = profile or MINILM
-            fmt = vector_format or "int8"
-            try:
-                VectorCodec(fmt, dims or profile.dim, profile.output)
-            except ValueError as exc:
-                raise LibraryError(str(exc)) from exc
-            if dims and (dims > profile.dim or (dims < profile.dim and not profile.matryoshka
-                                                and profile is not MINILM)):
-                raise LibraryError(f"{profile.model_id} cannot be truncated to {dims} dims")
-            with store.db:
-                store.set_meta("model_id", profile.model_id)
-                store.set_meta("dim", str(profile.dim))
-                store.set_meta("profile", profile.to_json())
-                store.set_meta("model_dir", str(model_dir) if model_dir else "")
-                store.set_meta("vector_format", fmt)
-                store.set_meta("dims", str(dims or profile.dim))
-                store.set_meta("chunk_tokens", str(chunk_tokens or DEFAULT_CHUNK_TOKENS))
-                store.set_meta("max_file_mb", str(DEFAULT_MAX_FILE_MB))
-        else:
-            stored_id = store.get_meta("model_id")
-            if profile is not None and profile.model_id != stored_id:
-                raise LibraryError(
-                    f"this library's vectors were made by {stored_id}, not {profile.model_id};"
-                    " a library never mixes models (switch models with 'desktop-app model "
-                    "use')")
-            if chunk_tokens and str(chunk_tokens) != store.get_meta("chunk_tokens"):
-                raise LibraryError(
-                    f"this library was chunked at {store.get_meta('chunk_tokens')} tokens; a "
-                    "new chunk size needs a new library")
+        if self._lock.last_writer_crashed():
+            # the last writer died mid-write: the one time a damaged file is likely
+            self.check_database()
+        library_settings.settle(store, profile, model_dir, chunk_tokens, vector_format, dims)
         self._load_settings()
         self._graph = GraphKeeper(self.data_dir / GRAPH_NAME, lambda: self.store,
                                   self._lock.try_acquire, self.notes)
         self._graph.open(self.codec, background=graph_in_background)
 
     def _load_settings(self) -> None:
-        store = self.store
-        self.profile = ModelProfile.from_json(store.get_meta("profile") or MINILM.to_json())
-        model_dir = store.get_meta("model_dir") or ""
-        self.model_dir: Path | None = Path(model_dir) if model_dir else None
-        self.codec = VectorCodec(store.get_meta("vector_format") or "int8",
-                                 int(store.get_meta("dims") or self.profile.dim),
-                                 self.profile.output)
-        self.chunk_tokens = int(store.get_meta("chunk_tokens") or DEFAULT_CHUNK_TOKENS)
-        self.max_file_bytes = int(store.get_meta("max_file_mb") or DEFAULT_MAX_FILE_MB) << 20
-        self.exclude_patterns: list[str] = json.loads(store.get_meta("exclude_patterns") or "[]")
+        settings = library_settings.load(self.store)
+        self.profile = settings.profile
+        self.model_dir = settings.model_dir
+        self.codec = settings.codec
+        self.chunk_tokens = settings.chunk_tokens
+        self.max_file_bytes = settings.max_file_bytes
+        self.exclude_patterns = settings.exclude_patterns
 
     # -- plumbing ------------------------------------------------------------------------
     @property
@@ -150,12 +148,19 @@ class Library:
         store = getattr(self._local, "store", None)
         if store is None:
             try:
-                store = Store(self.data_dir / DB_NAME)
+                store = Store(self.db_path)
             except StoreError as exc:
+                if is_disk_full(exc):
+                    raise DiskFullError(disk_full_message(self.data_dir)) from exc
+                if is_damage(exc):
+                    raise DamagedLibraryError(
+                        damaged_message(self.data_dir, self.db_path, str(exc))) from exc
                 raise LibraryError(str(exc)) from exc
             self._local.store = store
             with self._stores_lock:
                 self._stores.append(store)
+            if store.frozen and disk_full_message(self.data_dir) not in self.notes:
+                self.notes.append(disk_full_message(self.data_dir))
         return store
 
     @property
@@ -163,15 +168,33 @@ class Library:
         """The model, loaded on first use (unpacking the bundled model the first time)."""
         with self._encoder_lock:
             if self._encoder is None:
-                model_dir = self.model_dir or bundled_model_dir(self.models_root)
-                if not (model_dir / "tokenizer.json").exists():
-                    raise LibraryError(f"the model folder {model_dir} of this library is gone; "
-                                       "put it back or switch models")
-                self._encoder = Encoder(model_dir, self.profile,
-                                        provider=self.provider_preference, threads=self.threads)
+                self._encoder = load_encoder(self.model_dir, self.models_root, self.profile,
+                                             provider=self.provider_preference,
+                                             threads=self.threads)
                 if self._encoder.provider_warning:
                     self.notes.append(self._encoder.provider_warning)
             return self._encoder
+
+    @classmethod
+    def rebuild(cls, data_dir: Path | str, **options: object) -> tuple[Library, list[str]]:
+        """Set a (damaged) library's database aside as ``library.damaged-<time>.sqlite3``
+        and start a new one with its folders, settings and model; (the new library, what
+        was done in words). Its next ``sync`` indexes the folders again."""
+        from desktop_app.repair import rebuild
+
+        return rebuild(Path(data_dir), **options)
+
+    def check_database(self, budget_s: float = CHECK_BUDGET_S) -> None:
+        """A quick check of the database file, bounded in time; raises
+        ``DamagedLibraryError`` naming the way to rebuild when it finds damage."""
+        if self._damage is None:
+            try:
+                check_database(self.store, self.data_dir, budget_s)
+            except DamagedLibraryError as exc:
+                self._damage = str(exc)  # told again on every later check, not re-read
+        if self._damage is not None:
+            raise DamagedLibraryError(self._damage)
+        self._checked = True
 
     @property
     def graph(self) -> VectorIndex:
@@ -196,6 +219,7 @@ class Library:
         """Block until the vector graph is loaded and in step with SQLite."""
         return self._graph.wait(timeout)
 
+    @guarded
     def save_graph(self, *, if_due: bool = False) -> None:
         """Write the graph and its stamp; ``if_due``: only if enough changed to be worth it
         (``VectorIndex.save_due``): otherwise a crash costs a short catch-up on open."""
@@ -206,6 +230,8 @@ class Library:
         self._require_write_lock()
 
     def _require_write_lock(self) -> None:
+        if self.store.frozen:  # opened read-only: the disk has no room for a write
+            raise DiskFullError(disk_full_message(self.data_dir))
         if not self._lock.try_acquire():
             raise LibraryError(
                 f"another desktop-app process is updating {self.data_dir} "
@@ -220,6 +246,8 @@ class Library:
                                                          or self._lock.try_acquire()):
             try:
                 self.save_graph()
+            except DiskFullError as exc:  # the next open catches up from SQLite
+                log.info("vector graph not saved: %s", exc)
             except Exception:  # closing must not raise; the graph is rebuilt from SQLite
                 log.exception("could not save the vector graph")
         self._close_connections()
@@ -241,9 +269,11 @@ class Library:
         self.close()
 
     # -- folders -------------------------------------------------------------------------
+    @guarded
     def roots(self) -> list[str]:
         return self.store.roots()
 
+    @guarded
     def add(self, paths: Iterable[str | os.PathLike[str]]) -> list[str]:
         """Add folders or files to the library (indexed by the next ``sync``)."""
         self._require_write_lock()
@@ -256,6 +286,7 @@ class Library:
                 added.append(path)
         return added
 
+    @guarded
     def remove(self, path: str | os.PathLike[str]) -> int:
         """Drop a folder or file (and everything below it) and its vectors; files removed.
 
@@ -284,6 +315,7 @@ class Library:
         return len(records)
 
     # -- settings that shape what is indexed ---------------------------------------------
+    @guarded
     def set_exclude_patterns(self, patterns: Iterable[str]) -> None:
         """Glob patterns for files and folders to leave out ("*.log", "drafts/*"); the next
         sync drops what they match and indexes what they no longer match."""
@@ -293,6 +325,7 @@ class Library:
             self.store.set_meta("exclude_patterns", json.dumps(cleaned))
         self.exclude_patterns = cleaned
 
+    @guarded
     def set_max_file_mb(self, megabytes: int) -> None:
         """Files larger than this are skipped with a reason (checked at the next sync)."""
         if megabytes < 1:
@@ -306,6 +339,7 @@ class Library:
         self.max_file_bytes = int(megabytes) << 20
 
     # -- indexing ------------------------------------------------------------------------
+    @guarded_iter
     def sync(self, control: SyncControl | None = None,
              only: Iterable[str | os.PathLike[str]] | None = None) -> Iterator[SyncProgress]:
         """Bring the library up to date with its folders; yields progress as it goes.
@@ -314,11 +348,14 @@ class Library:
         is known below them and no longer exists leaves the library.
         """
         self._require_write_lock()
+        if not self._checked:
+            self.check_database()
         self.wait_for_graph()
         syncer = Syncer(self, control or SyncControl())
         yield from syncer.run(None if only is None else [normalise(p) for p in only])
 
     # -- switching models ----------------------------------------------------------------
+    @guarded_iter
     def switch_model(self, profile: ModelProfile, model_dir: Path | None,
                      control: SyncControl | None = None) -> Iterator[SyncProgress]:
         """Re-index the library's folders with another model, then swap it in atomically
@@ -333,6 +370,7 @@ class Library:
         """Top-k passages for a plain-language query (options: see ``SearchOptions``)."""
         return self.search_many([query], k, **options)[0]
 
+    @guarded
     def search_many(self, queries: list[str], k: int = 10,
                     **options: object) -> list[list[SearchResult]]:
         opts = SearchOptions(k=k, **options)  # type: ignore[arg-type]
@@ -354,6 +392,7 @@ class Library:
                                      keyword_hits=keyword[i].result() if keyword else None)
                     for i, (q, v) in enumerate(zip(queries, vectors))]
 
+    @guarded
     def search_vector(self, vector: np.ndarray, k: int = 10,
                       **options: object) -> list[SearchResult]:
         """Passages nearest to a vector, e.g. a result's own ("more like this")."""
@@ -368,6 +407,7 @@ class Library:
             return []
         return self.search_vector(vector, k, exclude_chunk=chunk_id, **options)
 
+    @guarded
     def chunk_vector(self, chunk_id: int) -> np.ndarray | None:
         """A stored chunk's vector, as the graph compares it ("more like this")."""
         row = self.store.db.execute("SELECT vector FROM chunks WHERE id = ?",
@@ -375,12 +415,18 @@ class Library:
         return None if row is None else self.codec.decode(self.codec.from_bytes([row[0]]))[0]
 
     # -- status --------------------------------------------------------------------------
+    @guarded
     def folder_counts(self) -> dict[str, dict[str, int]]:
         """Files per status below each library folder, in one query per folder."""
         return {root: self.store.counts_under(root) for root in self.store.roots()}
 
+    @guarded
     def status(self) -> LibraryStatus:
+        """What the library holds; a damaged database file raises ``DamagedLibraryError``
+        (checked once per process, bounded in time)."""
         store = self.store
+        if not self._checked:
+            self.check_database()
         size = 0
         for entry in os.scandir(self.data_dir):
             if entry.is_file(follow_symlinks=False):
@@ -400,10 +446,15 @@ class Library:
 
 
 __all__ = [
+    "DEFAULT_CHUNK_TOKENS",
+    "DEFAULT_MAX_FILE_MB",
+    "DamagedLibraryError",
+    "DiskFullError",
     "FileOutcome",
     "Library",
     "LibraryError",
     "LibraryStatus",
+    "NotInLibraryError",
     "SearchResult",
     "SyncControl",
     "SyncProgress",

@@ -5,7 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from desktop_app.commands import UsageError, drain, open_library, summary_line
+from desktop_app.commands import (
+    Engine,
+    UsageError,
+    drain,
+    open_library,
+    roots_phrase,
+    summary_line,
+)
 from desktop_app.embedding.profile import ModelFolderError
 from desktop_app.library import LibraryError
 from desktop_app.models import ModelError, ModelRegistry, quantize_folder
@@ -20,8 +27,14 @@ def _active_model(data_dir: Path) -> str | None:
         return None
     import sqlite3
 
-    with sqlite3.connect(f"file:{data_dir / 'library.sqlite3'}?mode=ro", uri=True) as db:
-        row = db.execute("SELECT value FROM meta WHERE key = 'model_id'").fetchone()
+    try:
+        db = sqlite3.connect(f"file:{data_dir / 'library.sqlite3'}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'model_id'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:  # damaged or locked: the list is still worth showing
+        return None
     return row[0] if row else None
 
 
@@ -29,7 +42,9 @@ def model_list(data_dir: Path) -> int:
     active = _active_model(data_dir) or "all-MiniLM-L6-v2-int8"
     for entry in _registry(data_dir).entries():
         mark = "*" if entry.model_id == active else " "
-        if entry.profile is None:
+        if entry.problem is not None:
+            where = f"cannot be used: {entry.problem}"
+        elif entry.profile is None:
             where = "not on this computer (desktop-app model download NAME)"
         else:
             p = entry.profile
@@ -56,17 +71,17 @@ def model_add(data_dir: Path, folder: Path, name: str | None) -> int:
     return 0
 
 
-def model_use(data_dir: Path, name: str) -> int:
+def model_use(data_dir: Path, name: str, engine: Engine | None = None) -> int:
     try:
         entry = _registry(data_dir).find(name)
     except ModelError as exc:
         raise UsageError(str(exc)) from exc
     assert entry.profile is not None
-    with open_library(data_dir) as lib:
+    with open_library(data_dir, engine or Engine()) as lib:
         if lib.profile.model_id == entry.model_id:
             print(f"the library already uses {entry.model_id}")
             return 0
-        print(f"re-indexing {len(lib.roots())} folder(s) with {entry.model_id}; searches keep "
+        print(f"re-indexing {roots_phrase(lib.roots())} with {entry.model_id}; searches keep "
               "using the current model until it is done", flush=True)
         summary = drain(lib.switch_model(entry.profile, entry.folder))
         if summary:

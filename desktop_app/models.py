@@ -9,7 +9,6 @@ quantization and keeps the result only if its vectors agree with the original.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -26,6 +25,7 @@ from desktop_app.embedding.profile import (
     profile_from_folder,
     resolve_name,
 )
+from desktop_app.private import private_dir, tighten_tree, write_private
 
 REGISTRY_FILE = "registry.json"
 #: files fetched besides the ONNX export
@@ -41,7 +41,8 @@ class ModelError(RuntimeError):
 class ModelEntry:
     model_id: str
     folder: Path | None  # None: the bundled default
-    profile: ModelProfile | None  # None: a built-in whose folder is not here yet
+    profile: ModelProfile | None  # None: not here yet, or its folder can no longer be read
+    problem: str | None = None  # why a registered folder can no longer be used
 
     @property
     def available(self) -> bool:
@@ -54,25 +55,27 @@ class ModelRegistry:
 
     def _read(self) -> dict[str, str]:
         try:
-            return json.loads((self.root / REGISTRY_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads((self.root / REGISTRY_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
             return {}
+        if not isinstance(data, dict):
+            return {}
+        return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
 
     def _write(self, data: dict[str, str]) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / (REGISTRY_FILE + ".tmp")
-        tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.root / REGISTRY_FILE)
+        private_dir(self.root)
+        write_private(self.root / REGISTRY_FILE,
+                      json.dumps(data, indent=1, sort_keys=True))
 
     def entries(self) -> list[ModelEntry]:
         out = [ModelEntry(MINILM.model_id, None, MINILM)]
         registered = self._read()
         for model_id, folder in sorted(registered.items()):
             try:
-                profile = profile_from_folder(Path(folder), model_id)
-            except ModelFolderError:
-                profile = None
-            out.append(ModelEntry(model_id, Path(folder), profile))
+                profile, problem = profile_from_folder(Path(folder), model_id), None
+            except ModelFolderError as exc:
+                profile, problem = None, str(exc)
+            out.append(ModelEntry(model_id, Path(folder), profile, problem))
         for model_id in BUILT_IN:
             if model_id not in registered and model_id != MINILM.model_id:
                 out.append(ModelEntry(model_id, None, None))
@@ -90,7 +93,11 @@ class ModelRegistry:
             raise ModelError(str(exc)) from exc
         data = self._read()
         data[profile.model_id] = str(folder)
-        self._write(data)
+        try:
+            self._write(data)
+        except OSError as exc:
+            raise ModelError(f"cannot record the model in {self.root}: "
+                             f"{exc.strerror or exc}") from exc
         return ModelEntry(profile.model_id, folder, profile)
 
     def find(self, name: str) -> ModelEntry:
@@ -99,6 +106,8 @@ class ModelRegistry:
         for entry in entries:
             if wanted in (entry.model_id, entry.model_id.split("/")[-1]) or (
                     entry.folder is not None and wanted == entry.folder.name):
+                if entry.problem is not None:
+                    raise ModelError(f"{entry.model_id} cannot be used: {entry.problem}")
                 if entry.profile is None:
                     raise ModelError(
                         f"{entry.model_id} is not on this computer yet: "
@@ -135,8 +144,10 @@ class ModelRegistry:
             wanted = [f for f in _CONFIG_FILES if f in files] + [chosen]
             wanted += [f for f in files if f.startswith(chosen + "_data")
                        or f.startswith(chosen.removesuffix(".onnx") + ".onnx_data")]
+            private_dir(target)
             for filename in wanted:
                 hf_hub_download(model_id, filename, local_dir=target)
+            tighten_tree(target)
         except ModelError:
             raise
         except Exception as exc:  # offline, unknown repo, HTTP errors: all end the same way

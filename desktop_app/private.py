@@ -12,9 +12,10 @@ only create the folder.
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 PRIVATE_DIR_MODE = 0o700
@@ -42,8 +43,8 @@ def private_dir(path: Path) -> Path:
             os.chmod(folder, PRIVATE_DIR_MODE)
     if not path.is_dir():
         raise NotADirectoryError(f"{path} is not a folder")
-    if _POSIX and not path.is_symlink():
-        os.chmod(path, PRIVATE_DIR_MODE)
+    if _POSIX:
+        os.chmod(path, PRIVATE_DIR_MODE)  # a data folder given as a link: its target
     return path
 
 
@@ -100,8 +101,9 @@ def tighten_tree(root: Path) -> None:
     and is not ours to change). Symbolic links are left alone and not followed (chmod would
     follow them out of the folder).
     """
-    if not _POSIX or not root.is_dir() or root.is_symlink():
+    if not _POSIX or not root.is_dir():
         return
+    root = root.resolve()
     private_dir(root)
     for folder, dirs, files in os.walk(root):
         for name in (*dirs, *files):
@@ -116,6 +118,26 @@ def tighten_tree(root: Path) -> None:
             if info.st_mode & 0o777 & ~wanted:
                 with contextlib.suppress(OSError):
                     os.chmod(p, info.st_mode & 0o777 & wanted)
+
+
+def tighten_folder(folder: Path, patterns: Iterable[str], subtrees: Iterable[str]) -> None:
+    """Make ``folder`` private with the app's own files in it: those matching ``patterns``
+    and the whole of each subfolder named in ``subtrees``. Anything else in the folder (a
+    user's own file, should the folder be one the user also uses) is left as it is."""
+    if not _POSIX or not folder.is_dir():
+        return
+    private_dir(folder)
+    patterns = tuple(patterns)
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if (entry.is_file(follow_symlinks=False)
+                    and any(fnmatch.fnmatchcase(entry.name, p) for p in patterns)):
+                with contextlib.suppress(OSError):
+                    private_file(Path(entry.path))
+    for name in subtrees:
+        sub = folder / name
+        if sub.is_dir() and not sub.is_symlink():
+            tighten_tree(sub)
 
 
 @contextlib.contextmanager

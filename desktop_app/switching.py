@@ -9,6 +9,7 @@ resumed by the next switch to that model (what it finished is unchanged then).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -29,11 +30,17 @@ def switch_model(lib: Library, profile: ModelProfile, model_dir: Path | None,
     lib.claim_write()
     if profile.model_id == lib.profile.model_id:
         raise LibraryError(f"this library already uses {profile.model_id}")
-    staging_dir = lib.data_dir / "switching" / profile.model_id.replace("/", "--")
-    staging = Library(staging_dir, provider=lib.provider_preference, threads=lib.threads,
-                      profile=profile, model_dir=model_dir, chunk_tokens=lib.chunk_tokens,
-                      models_root=lib.models_root, vector_format=lib.codec.format)
+    switching_dir = lib.data_dir / "switching"
+    staging_dir = switching_dir / profile.model_id.replace("/", "--")
+    try:
+        staging = Library(staging_dir, provider=lib.provider_preference, threads=lib.threads,
+                          profile=profile, model_dir=model_dir, chunk_tokens=lib.chunk_tokens,
+                          models_root=lib.models_root, vector_format=lib.codec.format)
+    except Exception:
+        _discard(staging_dir, switching_dir)
+        raise
     finished = False
+    failed = True
     encoder = None
     try:
         staging.claim_write()
@@ -52,10 +59,26 @@ def switch_model(lib: Library, profile: ModelProfile, model_dir: Path | None,
             with staging.store.db:
                 staging.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             encoder, staging._encoder = staging._encoder, None  # reused: no second load
+    except (GeneratorExit, KeyboardInterrupt):
+        # the caller stopped: the build stays, and the next switch to this model goes on
+        failed = False
+        raise
+    else:
+        failed = False
     finally:
         staging.close()
+        # A build that failed (a model that cannot load, a full disk) is not worth resuming:
+        # it goes, so nothing is left behind.
+        if failed:
+            _discard(staging_dir, switching_dir)
     if finished:
         _swap_in(lib, staging_dir, encoder)
+
+
+def _discard(staging_dir: Path, switching_dir: Path) -> None:
+    shutil.rmtree(staging_dir, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        switching_dir.rmdir()  # only when empty: another model's build may wait there
 
 
 def _swap_in(lib: Library, staging_dir: Path, encoder: Encoder | None) -> None:
@@ -71,7 +94,7 @@ def _swap_in(lib: Library, staging_dir: Path, encoder: Encoder | None) -> None:
         for name in (GRAPH_NAME, Path(GRAPH_NAME).with_suffix(".json").name):
             if (staging_dir / name).exists():
                 os.replace(staging_dir / name, lib.data_dir / name)
-        shutil.rmtree(staging_dir, ignore_errors=True)
+        _discard(staging_dir, staging_dir.parent)
         with lib._encoder_lock:
             lib._encoder = encoder
         lib._load_settings()

@@ -15,8 +15,10 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import BinaryIO
 
 from desktop_app.embedding.profile import MINILM
+from desktop_app.private import private_dir
 
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
@@ -45,6 +47,11 @@ def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+def _new_private(path: Path) -> BinaryIO:
+    """A new file open for writing, readable by the user alone."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+
 def bundled_model_dir(models_root: Path) -> Path:
     """Return the unpacked bundled model folder, unpacking and verifying it on first use."""
     target = models_root / MINILM.model_id
@@ -58,17 +65,22 @@ def bundled_model_dir(models_root: Path) -> Path:
         raise BundledModelError(
             f"the bundled model file {onnx_src} is damaged (sha256 {digest[:12]}…, expected "
             f"{MODEL_SHA256[:12]}…); reinstall the app")
-    models_root.mkdir(parents=True, exist_ok=True)
-    # Unpack into a temporary sibling and rename it into place, so a crash never leaves a
-    # half-written model folder behind.
+    private_dir(models_root)
+    # Unpack into a temporary sibling and rename it into place, so a crash (or a full disk:
+    # OSError ENOSPC) never leaves a half-written model folder behind. mkdtemp makes it 0700;
+    # every file is created 0600.
     staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=models_root))
     try:
-        (staging / "onnx").mkdir()
-        shutil.copyfile(onnx_src, staging / "onnx" / "model.onnx")
+        private_dir(staging / "onnx")
+        with open(onnx_src, "rb") as source, \
+                _new_private(staging / "onnx" / "model.onnx") as copy:
+            shutil.copyfileobj(source, copy, 1 << 20)
         with zipfile.ZipFile(zip_src) as zf:
             for name in _TOKENIZER_FILES:
-                (staging / name).write_bytes(zf.read(name))
-        (staging / ".verified").write_text(MODEL_SHA256)
+                with _new_private(staging / name) as out:
+                    out.write(zf.read(name))
+        with _new_private(staging / ".verified") as out:
+            out.write(MODEL_SHA256.encode())
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging, target)

@@ -20,12 +20,11 @@ import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from desktop_app.embedding.profile import ModelProfile
-from desktop_app.embedding.providers import create_session, resolve
+from desktop_app.embedding.providers import create_session, ort, resolve
 from desktop_app.embedding.windows import (
     Window,
     build_windows,
@@ -34,8 +33,7 @@ from desktop_app.embedding.windows import (
 )
 from desktop_app.tokenizing import Tokenized, load_tokenizer, tokenize
 
-if TYPE_CHECKING:
-    import onnxruntime as ort
+# ``ort`` comes from providers, the app's one import of onnxruntime (telemetry off there).
 
 #: Padded tokens per ONNX call. Measured on 2 cores (MiniLM int8, benchmarks/batch_memory.py):
 #: throughput is flat from 256 to 4,096 (within 3%) while onnxruntime's memory grows with the

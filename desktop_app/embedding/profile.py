@@ -134,35 +134,97 @@ def missing_files(folder: Path) -> list[str]:
     return missing
 
 
+#: bounds on what a config.json may claim; past them it is damaged or hostile, not a model
+MAX_DIM = 32_768
+MAX_POSITIONS = 4_194_304
+#: config.json and tokenizer.json are read whole; larger ones are refused before reading
+MAX_JSON_BYTES = 64 << 20
+
+
+def _read_json_object(path: Path) -> dict:
+    """A JSON file that must hold an object, as a dict, or ``ModelFolderError`` saying why."""
+    try:
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise ModelFolderError(f"{path} is larger than {MAX_JSON_BYTES >> 20} MB")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ModelFolderError(f"{path} is nested too deeply to be a model's settings") \
+            from None
+    except UnicodeDecodeError:
+        raise ModelFolderError(f"{path} is not UTF-8 text") from None
+    except ValueError as exc:
+        raise ModelFolderError(f"{path} is not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise ModelFolderError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not isinstance(data, dict):
+        raise ModelFolderError(f"{path} must hold a JSON object, not a {type(data).__name__}")
+    return data
+
+
+def _bounded_int(config: dict, key: str, default: int, high: int, where: Path) -> int:
+    value = config.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ModelFolderError(f"{where}: {key} must be a whole number, not {value!r:.40}")
+    try:
+        number = int(value)
+    except (ValueError, OverflowError):
+        raise ModelFolderError(f"{where}: {key} must be a whole number, not {value!r:.40}") \
+            from None
+    if not 1 <= number <= high:
+        raise ModelFolderError(f"{where}: {key} {number} is out of range (1 to {high})")
+    return number
+
+
+def _looks_like_onnx(path: Path) -> bool:
+    """An ONNX file is a protobuf ModelProto, written field by field in order: it opens
+    with field 1 (ir_version, a varint), byte 0x08. Cheap to check without loading it."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(2)
+    except OSError:
+        return False
+    return len(head) == 2 and head[0] == 0x08
+
+
 def profile_from_folder(folder: Path, model_id: str | None = None) -> ModelProfile:
-    """Read a Hugging Face style model folder into a profile."""
+    """Read a Hugging Face style model folder into a profile.
+
+    Everything read is checked: a malformed file raises ``ModelFolderError`` with one line
+    saying which file and what is wrong, never another exception.
+    """
     missing = missing_files(folder)
     if missing:
         raise ModelFolderError(f"{folder} is not a usable model folder; missing: "
                                + ", ".join(missing))
-    try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        tokenizer = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelFolderError(f"{folder}: cannot read config.json/tokenizer.json: {exc}") \
-            from exc
-    onnx_file = pick_onnx(folder).relative_to(folder).as_posix()  # type: ignore[union-attr]
-    model_id = model_id or config.get("_name_or_path") or folder.name
-    vocab_tokens = {t.get("content") for t in tokenizer.get("added_tokens", [])}
-    model_type = str(config.get("model_type", ""))
+    config = _read_json_object(folder / "config.json")
+    tokenizer = _read_json_object(folder / "tokenizer.json")
+    onnx_path = pick_onnx(folder)
+    assert onnx_path is not None  # missing_files checked it
+    if not _looks_like_onnx(onnx_path):
+        raise ModelFolderError(f"{onnx_path} is not an ONNX model file")
+    onnx_file = onnx_path.relative_to(folder).as_posix()
+    name = config.get("_name_or_path")
+    model_id = model_id or (name if isinstance(name, str) and name.strip() else folder.name)
+    added = tokenizer.get("added_tokens", [])
+    vocab_tokens = {t.get("content") for t in added if isinstance(t, dict)} \
+        if isinstance(added, list) else set()
+    model_type = str(config.get("model_type", ""))[:100]
+    positions = _bounded_int(config, "max_position_embeddings", 0, MAX_POSITIONS,
+                             folder / "config.json")
     if model_id in BUILT_IN and BUILT_IN[model_id] is not MINILM:
         base = BUILT_IN[model_id]
     elif model_type.startswith("qwen") or "<|endoftext|>" in vocab_tokens:
         base = replace(PPLX_06B, model_id=model_id)
     elif "[CLS]" in vocab_tokens or model_type in ("bert", "roberta", "xlm-roberta"):
         base = replace(MINILM, model_id=model_id, framing=replace(
-            MINILM.framing, window_tokens=min(512, int(config.get("max_position_embeddings",
-                                                                  512)))))
+            MINILM.framing, window_tokens=min(512, positions or 512)))
     else:
         raise ModelFolderError(
             f"{folder}: unknown model family '{model_type}'; supported: BERT-style "
             "([CLS]/[SEP]) and Qwen-style (<|endoftext|>) models")
-    dim = int(config.get("hidden_size") or base.dim)
-    positions = int(config.get("max_position_embeddings") or base.max_positions)
+    dim = _bounded_int(config, "hidden_size", base.dim, MAX_DIM, folder / "config.json")
+    positions = positions or base.max_positions
     framing = replace(base.framing, window_tokens=min(base.framing.window_tokens, positions))
     return replace(base, dim=dim, max_positions=positions, onnx_file=onnx_file, framing=framing)

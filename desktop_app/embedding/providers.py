@@ -1,4 +1,8 @@
-"""Execution providers: pick CUDA, then DirectML, then CPU; fall back to CPU with a reason."""
+"""Execution providers: pick CUDA, then DirectML, then CPU; fall back to CPU with a reason.
+
+The app's one import of onnxruntime (``encoder`` takes the runtime from here), where its
+telemetry is switched off before any session exists.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,10 @@ from dataclasses import dataclass
 import onnxruntime as ort
 
 log = logging.getLogger(__name__)
+
+# The one place the app imports onnxruntime. Its telemetry is off by the environment
+# (ORT_DISABLE_TELEMETRY, set on import of desktop_app); this asks the runtime as well.
+ort.disable_telemetry_events()
 
 #: Names the user can choose (settings, CLI) → onnxruntime provider names.
 PROVIDER_NAMES = {

@@ -18,14 +18,19 @@ inserting just what it missed.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
+import struct
 import threading
 import time
 from pathlib import Path
 
 import hnswlib
 import numpy as np
+
+from desktop_app.private import create_private
 
 _INITIAL_CAPACITY = 1024
 M = 16
@@ -38,6 +43,8 @@ ADD_SLICE = 32
 #: vector (25% of 100k: ~8 s)
 SMALL_GRAPH = 50_000
 SAVE_FRACTION = 0.25
+#: hnswlib's file header: six size_t, two 32-bit ints, four size_t and a double
+_HEADER_BYTES = 96
 
 
 def _read_through(path: Path, block: int = 16 << 20) -> None:
@@ -46,6 +53,43 @@ def _read_through(path: Path, block: int = 16 << 20) -> None:
     with open(path, "rb", buffering=0) as fh:
         while fh.readinto(buffer):
             pass
+
+
+def _whole(path: Path) -> bool:
+    """Whether a graph file hnswlib wrote holds everything its header announces.
+
+    The layout (hnswlib's ``saveIndex``): a 96-byte header, whose third field is the element
+    count and fourth the bytes per element; the elements; then per element a 4-byte length
+    and that many bytes of upper-level links (nearly all zero).
+    """
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        header = fh.read(_HEADER_BYTES)
+        if len(header) < _HEADER_BYTES:
+            return False
+        count, per_element = struct.unpack_from("<QQ", header, 16)
+        tail_start = _HEADER_BYTES + count * per_element
+        if size < tail_start + 4 * count:
+            return False
+        fh.seek(tail_start)
+        tail = fh.read()
+    pos, end = 0, len(tail)
+    for _ in range(count):
+        if pos + 4 > end:
+            return False
+        pos += 4 + int.from_bytes(tail[pos:pos + 4], "little")
+    return pos == end
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write ``data`` to a new private file, all of it or an ``OSError``."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def _grown(capacity: int) -> int:
@@ -94,17 +138,34 @@ class VectorIndex:
             return fresh, None
 
     def save(self, path: Path, stamp: str) -> None:
+        """Write the graph and its stamp atomically, both private to the user.
+
+        A full disk raises ``OSError`` (ENOSPC) and leaves the saved graph as it was, with
+        no temp file behind: hnswlib does not report a failed write (it stops short
+        silently), so the written file is checked to be whole before it replaces the old.
+        """
         with self._lock:
             tmp = path.with_name(path.name + ".tmp")
-            self._index.save_index(str(tmp))
-            meta = {"dim": self.dim, "stamp": stamp, "capacity": self._index.get_max_elements(),
-                    "labels": sorted(self._labels)}
             meta_tmp = path.with_name(path.name + ".json.tmp")
-            meta_tmp.write_text(json.dumps(meta))
-            # The graph first, then its stamp: a crash in between leaves a stamp that does not
-            # match, and the open-time reconcile repairs it.
-            os.replace(tmp, path)
-            os.replace(meta_tmp, path.with_suffix(".json"))
+            try:
+                # created 0600 first: hnswlib truncates and rewrites it, keeping the mode
+                create_private(tmp)
+                self._index.save_index(str(tmp))
+                if not _whole(tmp):
+                    raise OSError(errno.ENOSPC, "the graph file could not be written whole",
+                                  str(tmp))
+                meta = {"dim": self.dim, "stamp": stamp,
+                        "capacity": self._index.get_max_elements(),
+                        "labels": sorted(self._labels)}
+                _write_new(meta_tmp, json.dumps(meta).encode())
+                # The graph first, then its stamp: a crash in between leaves a stamp that
+                # does not match, and the open-time reconcile repairs it.
+                os.replace(tmp, path)
+                os.replace(meta_tmp, path.with_suffix(".json"))
+            finally:
+                for leftover in (tmp, meta_tmp):
+                    with contextlib.suppress(OSError):
+                        os.unlink(leftover)
             self.unsaved = 0
 
     def save_due(self) -> bool:

@@ -1,6 +1,9 @@
 """Keeps a library's vector graph in step with its SQLite store: opens the saved graph (now,
 or on a thread while the library is already in use), catches it up with what SQLite holds
-(never re-embedding), and saves it when enough changed to be worth rewriting the file."""
+(never re-embedding), and saves it when enough changed to be worth rewriting the file.
+
+A graph that cannot be saved (a full disk) is simply kept in memory: saving is an
+optimisation of the next open, never a condition of searching."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 
 from desktop_app.index.ann import VectorIndex
 from desktop_app.index.codec import VectorCodec
+from desktop_app.index.faults import is_disk_full
 from desktop_app.index.store import Store
 
 log = logging.getLogger(__name__)
@@ -76,7 +80,15 @@ class GraphKeeper:
             log.info("reconciled vector graph: +%d -%d", len(missing), len(in_graph - in_db))
         self.whole = True
         if graph.save_due() and self._may_write():
-            graph.save(self.path, self.stamp())
+            try:
+                graph.save(self.path, self.stamp())
+            except OSError as exc:
+                if not is_disk_full(exc):
+                    raise
+                # Searching needs no saved graph: this one serves from memory, and a later
+                # save (or the next open) writes it once there is room.
+                log.warning("vector graph kept in memory: the disk holding %s is full",
+                            self.path.parent)
 
     def _open_in_background(self) -> None:
         try:
