@@ -6,16 +6,25 @@ field names say chunk), and every count is worded by ``formatting.plural``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from desktop_app.events import LibraryStatus, SearchResult, SyncProgress, SyncSummary
+from desktop_app.events import (
+    LibraryStatus,
+    SearchResult,
+    SyncControl,
+    SyncProgress,
+    SyncSummary,
+)
 from desktop_app.extract import is_supported
 from desktop_app.formatting import format_duration, plural
 from desktop_app.library import DB_NAME, Library, LibraryError, NotInLibraryError
@@ -101,9 +110,31 @@ def roots_phrase(roots: list[str]) -> str:
     return " and ".join(parts)
 
 
-def _run_sync(lib: Library, only=None, *, verbose: bool = False) -> SyncSummary | None:
+def _run_sync(lib: Library, only=None, *, verbose: bool = False,
+              control: SyncControl | None = None) -> SyncSummary | None:
     """Drain one sync, printing problems (and, if verbose, every change) as they happen."""
-    return drain(lib.sync(only=only), verbose=verbose)
+    return drain(lib.sync(control, only=only), verbose=verbose)
+
+
+@contextlib.contextmanager
+def _stop_on_signals(control: SyncControl) -> Iterator[threading.Event]:
+    """Ctrl+C and SIGTERM stop the watch loop and cancel a running sync between batches.
+
+    A handler that sets a flag, not KeyboardInterrupt: an interrupt raised inside a
+    finaliser or weakref callback is printed and swallowed, so the loop never saw it.
+    """
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+        control.cancel()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def drain(events: Iterator[SyncProgress], *, verbose: bool = False) -> SyncSummary | None:
@@ -146,16 +177,18 @@ def watch(data_dir: Path, engine: Engine, *, quiet_seconds: float = 0.5) -> int:
         if watcher.degraded:
             print(f"note: {watcher.degraded}", file=sys.stderr, flush=True)
         print(f"watching {roots_phrase(lib.roots())}; Ctrl+C to stop", flush=True)
+        control = SyncControl()
         try:
-            while True:
-                batch = watcher.wait(timeout=1.0)
-                if batch is None:
-                    continue
-                summary = _run_sync(lib, None if batch == FULL_RESCAN else batch, verbose=True)
-                if summary and (summary.indexed or summary.removed or summary.moved
-                                or summary.copied or summary.failed or summary.skipped):
-                    print(summary_line(summary), flush=True)
-        except KeyboardInterrupt:
+            with _stop_on_signals(control) as stop:
+                while not stop.is_set():
+                    batch = watcher.wait(timeout=0.5)
+                    if batch is None or stop.is_set():
+                        continue
+                    summary = _run_sync(lib, None if batch == FULL_RESCAN else batch,
+                                        verbose=True, control=control)
+                    if summary and (summary.indexed or summary.removed or summary.moved
+                                    or summary.copied or summary.failed or summary.skipped):
+                        print(summary_line(summary), flush=True)
             print("stopped watching", flush=True)
         finally:
             watcher.stop()
