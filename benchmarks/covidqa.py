@@ -22,6 +22,7 @@ from datasets import covidqa
 from scifact import add_pipeline_arguments, index_corpus, profile_from_args
 
 from desktop_app.extract import extract
+from desktop_app.searching import SearchOptions
 
 
 def main() -> None:
@@ -56,7 +57,7 @@ def main() -> None:
             extra = {} if args.per_file is None else {"per_file": args.per_file or None}
             for mode in args.modes.split(","):
                 started = time.perf_counter()
-                results = lib.search_many(kept, k=10, mode=mode, **extra)
+                results = lib.search_many(kept, SearchOptions(k=10, mode=mode, **extra))
                 search_s = time.perf_counter() - started
                 ndcg, hits = [], 0
                 for (path, a, b), hits_q in zip(spans, results):

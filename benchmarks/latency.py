@@ -212,7 +212,7 @@ def measure(data_dir: Path, n: int) -> dict:
     result["open_s"] = time.perf_counter() - t0
     result["rss_open_mb"] = rss_mb()
     t0 = time.perf_counter()
-    lib.search(QUESTIONS[0], 10, mode="hybrid")
+    lib.search(QUESTIONS[0], SearchOptions(k=10, mode="hybrid"))
     result["first_query_s"] = time.perf_counter() - t0
     result["rss_after_first_query_mb"] = rss_mb()
     times: dict[str, list[float]] = {k: [] for k in
@@ -223,12 +223,12 @@ def measure(data_dir: Path, n: int) -> dict:
         t0 = time.perf_counter()
         v = lib.encoder.embed_query(q)
         t1 = time.perf_counter()
-        searching.search(lib, q, v, SearchOptions(k=10, mode="vector"))
+        searching.search(lib.search_index(), q, v, SearchOptions(k=10, mode="vector"))
         t2 = time.perf_counter()
-        searching.search(lib, q, v, SearchOptions(k=10, mode="hybrid"))
+        searching.search(lib.search_index(), q, v, SearchOptions(k=10, mode="hybrid"))
         t3 = time.perf_counter()
         # what the app runs: the keyword side in parallel with embedding and the graph
-        lib.search(q, 10, mode="hybrid")
+        lib.search(q, SearchOptions(k=10, mode="hybrid"))
         times["app_hybrid"].append(time.perf_counter() - t3)
         times["embed"].append(t1 - t0)
         times["vector"].append(t2 - t1)

@@ -28,6 +28,7 @@ from datasets import scifact
 from scifact import index_corpus
 
 from desktop_app.embedding import MINILM
+from desktop_app.searching import SearchOptions
 
 #: Questions a person might type that a library of biomedical abstracts cannot answer.
 OFF_TOPIC = [
@@ -76,8 +77,8 @@ def main() -> None:
     print(f"{len(texts)} abstracts, {len(claims)} claims, {len(OFF_TOPIC)} off-topic, "
           f"{len(NONSENSE)} nonsense; indexed in {seconds:.0f} s")
     for mode in ("hybrid", "vector", "keyword"):
-        answered = lib.search_many([queries[q] for q in claims], 10, mode=mode)
-        unanswerable = lib.search_many(OFF_TOPIC + NONSENSE, 10, mode=mode)
+        answered = lib.search_many([queries[q] for q in claims], SearchOptions(k=10, mode=mode))
+        unanswerable = lib.search_many(OFF_TOPIC + NONSENSE, SearchOptions(k=10, mode=mode))
         hit_top, hit_sim, miss_top, miss_sim, right = [], [], [], [], 0
         for q, results in zip(claims, answered):
             if results and Path(results[0].path).stem in qrels[q]:

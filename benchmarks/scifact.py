@@ -21,6 +21,7 @@ from datasets import ndcg_at_10, scifact
 
 from desktop_app.embedding import MINILM
 from desktop_app.library import Library
+from desktop_app.searching import SearchOptions
 
 
 def profile_from_args(args: argparse.Namespace):
@@ -92,8 +93,8 @@ def main() -> None:
             for mode in args.modes.split(","):
                 started = time.perf_counter()
                 # one passage per document: the metric ranks documents by their best chunk
-                results = lib.search_many([queries[q] for q in qids], k=10, mode=mode,
-                                          per_file=1)
+                results = lib.search_many([queries[q] for q in qids],
+                                           SearchOptions(k=10, mode=mode, per_file=1))
                 search_s = time.perf_counter() - started
                 scores = []
                 for qid, hits in zip(qids, results):

@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app import priority
+from desktop_app.searching import SearchOptions
 
 DEFAULT_CORPUS = Path("/work/bench/debian-pdfs")
 SAMPLE_SECONDS = 0.5
@@ -136,9 +137,9 @@ def time_query(lib, text: str) -> dict[str, float]:
     t0 = time.perf_counter()
     lib.encoder.embed_query(text)
     t1 = time.perf_counter()
-    lib.search(text, k=10, mode="vector")
+    lib.search(text, SearchOptions(k=10, mode="vector"))
     t2 = time.perf_counter()
-    lib.search(text, k=10, mode="hybrid")
+    lib.search(text, SearchOptions(k=10, mode="hybrid"))
     t3 = time.perf_counter()
     return {"embed": t1 - t0, "vector": t2 - t1, "hybrid": t3 - t2}
 
@@ -416,7 +417,7 @@ def measure(args: argparse.Namespace, work: Path, rss_start: float) -> dict:
     r["chunks_at_open"] = len(lib.graph)
     try:
         t0 = time.perf_counter()
-        lib.search(question(0), k=10, mode="hybrid")  # loads the model
+        lib.search(question(0), SearchOptions(k=10, mode="hybrid"))  # loads the model
         r["first_query_s"] = time.perf_counter() - t0
         r["provider"] = lib.encoder.provider
         for i in range(args.warmup):

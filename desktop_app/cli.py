@@ -26,18 +26,13 @@ from desktop_app.cli_parser import (
     path_exists,
     positive_int,
 )
-
-EXIT_OK = 0
-#: a command that ran and did not do what was asked (``model use`` that could not switch)
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_DATA_DIR = 3
-#: 128 + SIGINT, what a shell reports for a program stopped with Ctrl+C
-EXIT_INTERRUPTED = 130
-#: 128 + SIGPIPE: the reader of our output went away (``… | head``). What ``cat`` reports to
-#: the shell in the same place, so ``set -o pipefail`` scripts see the truncation as they do
-#: for any other tool, and it is told apart from a failure (1, 2, 3).
-EXIT_BROKEN_PIPE = 141
+from desktop_app.exit_codes import (
+    EXIT_BROKEN_PIPE,
+    EXIT_DATA_DIR,
+    EXIT_INTERRUPTED,
+    EXIT_NO_WINDOW,
+    EXIT_USAGE,
+)
 
 #: the frozen app runs itself with this flag as its extraction child (not a user option)
 _EXTRACTION_CHILD_FLAG = "--extraction-process"
@@ -154,6 +149,8 @@ def build_parser() -> Parser:
                    help="drop a pattern added with --exclude; repeatable")
     p.add_argument("--max-file-mb", type=positive_int, default=None, metavar="MB",
                    help="skip files larger than this many megabytes")
+    p.add_argument("--ocr", choices=("on", "off"), default=None,
+                   help="read scanned pages and pictures of text by OCR (on by default)")
 
     p = _command(sub, "watch", _watch, "keep the library in step with its folders until "
                                        "interrupted (Ctrl+C)")
@@ -222,13 +219,15 @@ def _index(args: argparse.Namespace) -> int:
 
 def _search(args: argparse.Namespace) -> int:
     from desktop_app import commands
+    from desktop_app.searching import SearchOptions
 
-    options = {"mode": args.mode, "per_file": args.per_file or None,
-               "folder": str(args.folder.expanduser().resolve()) if args.folder else None,
-               "file_types": tuple(args.types), "since": args.since}
+    options = SearchOptions(
+        k=args.k, mode=args.mode, per_file=args.per_file or None,
+        folder=str(args.folder.expanduser().resolve()) if args.folder else None,
+        file_types=tuple(args.types), since=args.since)
     query = " ".join(args.query) if args.query else None
-    return commands.search(_data_dir(args), query, args.queries_file, _engine(args), k=args.k,
-                           as_json=args.json, options=options, like=args.like)
+    return commands.search(_data_dir(args), query, args.queries_file, _engine(args),
+                           options, as_json=args.json, like=args.like)
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -247,7 +246,8 @@ def _settings(args: argparse.Namespace) -> int:
     from desktop_app import commands
 
     return commands.settings(_data_dir(args), _engine(args), exclude=args.exclude,
-                             include=args.include, max_file_mb=args.max_file_mb)
+                             include=args.include, max_file_mb=args.max_file_mb,
+                             ocr=None if args.ocr is None else args.ocr == "on")
 
 
 def _watch(args: argparse.Namespace) -> int:
@@ -328,8 +328,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     for_window = window_argv(parser, argv)
     if for_window is not None:
-        from desktop_app.gui.launch import main as gui_main
-
+        try:
+            from desktop_app.gui.launch import main as gui_main
+        except ImportError as exc:  # the core installed without Qt: the commands still work
+            print(f"desktop-app: the window needs Qt for Python, which is not installed "
+                  f"({exc.name or exc}): pip install PySide6-Essentials; the commands "
+                  "(desktop-app --help) work without it", file=sys.stderr)
+            return EXIT_NO_WINDOW
         return gui_main(for_window)
     args = parser.parse_args(argv)
     if args.flag_func is not None and args.func is not None:

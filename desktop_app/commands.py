@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop_app import library_settings
 from desktop_app.events import (
     LibraryStatus,
     SearchResult,
@@ -26,9 +27,11 @@ from desktop_app.events import (
     SyncSummary,
 )
 from desktop_app.extract import is_supported
+from desktop_app.extract.registry import page_word
 from desktop_app.formatting import format_duration, plural
 from desktop_app.library import DB_NAME, Library, LibraryError, NotInLibraryError
 from desktop_app.scanning import USER_PATTERN, Rules
+from desktop_app.searching import SearchOptions
 
 
 class UsageError(ValueError):
@@ -96,8 +99,9 @@ def summary_line(s: SyncSummary) -> str:
             parts.append(f"{n} {label}")
     rate = f", {s.chunks / s.seconds:.1f} passages/s" if s.chunks and s.seconds else ""
     head = "cancelled" if s.cancelled else "done"
+    scans = f" ({plural(s.ocr_pages, 'scanned page')} read)" if s.ocr_pages else ""
     return (f"{head}: {', '.join(parts)}; {plural(s.chunks, 'passage')} from "
-            f"{plural(s.pages, 'page')} in {s.seconds:.1f} s{rate}")
+            f"{plural(s.pages, 'page')}{scans} in {s.seconds:.1f} s{rate}")
 
 
 def roots_phrase(roots: list[str]) -> str:
@@ -250,7 +254,8 @@ def _print_results(query: str, results: list[SearchResult]) -> None:
     if not results[0].good_match:
         print(f"no good match for {query!r}; the closest passages:")
     for rank, r in enumerate(results, 1):
-        where = f"p.{r.page}" if r.page is not None else "-"
+        where = "-" if r.page is None else (
+            f"p.{r.page}" if (word := page_word(r.path)) == "page" else f"{word} {r.page}")
         print(f"{rank:>2}. {r.score:.2f}  {r.path}  {where}")
         print(f"      {_snippet(r.text)}")
         notes = []
@@ -262,8 +267,8 @@ def _print_results(query: str, results: list[SearchResult]) -> None:
             print(f"      ({'; '.join(notes)})")
 
 
-def search(data_dir: Path, query: str | None, queries_file: Path | None, engine: Engine, *,
-           k: int, as_json: bool, options: dict | None = None, like: int | None = None) -> int:
+def search(data_dir: Path, query: str | None, queries_file: Path | None, engine: Engine,
+           options: SearchOptions, *, as_json: bool, like: int | None = None) -> int:
     if queries_file is not None:
         try:
             queries = [q.strip() for q in queries_file.read_text(encoding="utf-8").splitlines()]
@@ -272,14 +277,12 @@ def search(data_dir: Path, query: str | None, queries_file: Path | None, engine:
     else:
         queries = [query or ""]
     require_library(data_dir)
-    options = options or {}
     with open_library(data_dir, engine) as lib:
         if like is not None:
-            options.pop("mode", None)
-            all_results = [lib.more_like(like, k, **options)]
+            all_results = [lib.more_like(like, options)]
             queries = [f"like passage {like}"]
         else:
-            all_results = lib.search_many(queries, k, **options)
+            all_results = lib.search_many(queries, options)
     if queries_file is not None:
         for q, results in zip(queries, all_results):
             if as_json:
@@ -356,8 +359,10 @@ def _print_status(st: LibraryStatus, folders: list[str], files: list[str],
 
 
 def settings(data_dir: Path, engine: Engine, *, exclude: list[str], include: list[str],
-             max_file_mb: int | None) -> int:
+             max_file_mb: int | None, ocr: bool | None = None) -> int:
     with open_library(data_dir, engine) as lib:
+        if ocr is not None:
+            lib.set_ocr(ocr)
         if exclude or include:
             patterns = (set(lib.exclude_patterns) | set(exclude)) - set(include)
             lib.set_exclude_patterns(patterns)
@@ -365,7 +370,8 @@ def settings(data_dir: Path, engine: Engine, *, exclude: list[str], include: lis
             lib.set_max_file_mb(max_file_mb)
         print(f"exclusion patterns: {', '.join(lib.exclude_patterns) or '(none)'}")
         print(f"size limit:         {lib.max_file_bytes >> 20} MB")
-        if exclude or include or max_file_mb is not None:
+        print(f"OCR of scans:       {'on' if library_settings.ocr_enabled(lib.store) else 'off'}")
+        if exclude or include or max_file_mb is not None or ocr is not None:
             print("run 'desktop-app index' to apply the changes")
     return 0
 

@@ -23,7 +23,7 @@ from desktop_app import APP_NAME
 
 DESKTOP_FILE = "desktop-app.desktop"
 ICON_NAME = "desktop-app"
-#: Rendered icon sizes shipped in resources/ (app-icon.png is the 256 px one).
+#: Rendered icon sizes shipped in desktop_app/resources/ (app-icon.png is the 256 px one).
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 LAUNCHER = "desktop-app"
 

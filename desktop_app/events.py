@@ -39,6 +39,7 @@ class SyncSummary:
     missing_roots: tuple[str, ...] = ()
     cancelled: bool = False
     ignored: tuple[tuple[str, int], ...] = ()  # files left out by rule: (reason, count)
+    ocr_pages: int = 0  # scanned pages read by OCR (pages found in the OCR cache not counted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class SyncProgress:
     current: str | None = None
     outcome: FileOutcome | None = None
     summary: SyncSummary | None = None
+    ocr_pages_done: int = 0  # scanned pages read by OCR so far
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ priority (``desktop_app.priority``), so the child does too.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import logging
 import os
@@ -44,15 +45,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from desktop_app import child_guard, memory
+from desktop_app import child_guard, memory, priority
 from desktop_app.chunking import Chunk, Tokenize, chunk_pages
-from desktop_app.extract import ExtractionError, extract
+from desktop_app.extract import ExtractionError, extract, ocr
 
 #: the frozen app's argument that makes it the extraction child
 CHILD_FLAG = "--extraction-process"
 #: seconds one file may take before the child is stopped and the file reported as failed
-#: (MuPDF reads ~1,000 pages a second here)
+#: (MuPDF reads ~1,000 pages a second here). OCR takes seconds a page, so a file being read
+#: by OCR gets this long for each page: the child says so after every page it read (ALIVE).
 READ_TIMEOUT_S = 300.0
+#: what the child sends, in place of a result, after each page read by OCR
+ALIVE = "alive"
 _FRAME = struct.Struct("<Q")
 
 log = logging.getLogger(__name__)
@@ -65,6 +69,10 @@ class ReadJob:
     mtime_ns: int
     tokenizer: str  # the model's tokenizer.json
     chunk_tokens: int
+    #: scans: None reports them as needing OCR, True reads them, False: the user turned OCR off
+    ocr: bool | None = None
+    ocr_cache: str | None = None  # the library's OCR cache folder (desktop_app.extract.ocr_cache)
+    sha256: str | None = None  # the file's, when known: the OCR cache's key
 
 
 @dataclass
@@ -73,12 +81,29 @@ class ReadResult:
     reason: str | None = None
     pages: int = 0
     chunks: list[Chunk] = field(default_factory=list)
+    ocr_pages: int = 0  # pages read by OCR for this file (not those found in the cache)
 
 
-def read_file(job: ReadJob, tokenize: Tokenize) -> ReadResult:
-    """Extract and chunk one file; what goes wrong becomes a status and a reason."""
+def read_file(job: ReadJob, tokenize: Tokenize,
+              alive: Callable[[], object] | None = None) -> ReadResult:
+    """Extract and chunk one file; what goes wrong becomes a status and a reason.
+    ``alive`` is called after each page read by OCR."""
+    before = ocr.PAGES_READ
+    result = _read_file(job, tokenize, alive)
+    result.ocr_pages = ocr.PAGES_READ - before
+    return result
+
+
+def _read_file(job: ReadJob, tokenize: Tokenize,
+               alive: Callable[[], object] | None) -> ReadResult:
     try:
-        pages = extract(Path(job.path))
+        if job.ocr is None:
+            pages = extract(Path(job.path))
+        else:
+            options = ocr.OcrOptions(enabled=job.ocr, sha256=job.sha256, on_page=alive,
+                                     cache_dir=Path(job.ocr_cache) if job.ocr_cache else None)
+            with ocr.using(options):
+                pages = extract(Path(job.path))
     except ExtractionError as exc:
         return ReadResult(exc.status, exc.reason)
     try:
@@ -120,18 +145,32 @@ def recv_frame(stream: BinaryIO) -> object | None:
 def serve(handle: Callable[[ReadJob], ReadResult], inp: BinaryIO, out: BinaryIO,
           after: Callable[[], object] | None = None) -> int:
     """The child's loop: answer each (seq, job) with (seq, result) until stdin ends;
-    ``after`` runs once each answer is sent."""
+    ``after`` runs once each answer is sent. While ``handle`` runs, ``alive()`` sends
+    (seq, ALIVE): the job is still going."""
+    global _alive
     while (message := recv_frame(inp)) is not None:
         seq, job = message  # type: ignore[misc]
+        _alive = functools.partial(send_frame, out, (seq, ALIVE))
         try:
             result = handle(job)
         except Exception as exc:  # every job gets an answer
             result = ReadResult("failed", f"could not be read: {exc}")
+        finally:
+            _alive = None
         send_frame(out, (seq, result))
         del result
         if after is not None:
             after()
     return 0
+
+
+_alive: Callable[[], object] | None = None
+
+
+def alive() -> None:
+    """Tell the parent the job in hand is still going (in the child; else nothing)."""
+    if _alive is not None:
+        _alive()
 
 
 def _give_back() -> None:
@@ -144,6 +183,9 @@ def child_main() -> int:
     """Run as the extraction child: jobs on stdin, results on stdout."""
     child_guard.die_with_parent()
     child_guard.limit_memory()
+    # Background priority whoever started it (the window's indexing thread already is;
+    # the command line is not): OCR keeps the cores busy for seconds a page.
+    priority.lower_this_thread()
     from desktop_app.tokenizing import load_tokenizer, tokenize
 
     # The frames use the raw descriptors: a windowed app (pythonw, the frozen app on
@@ -161,7 +203,8 @@ def child_main() -> int:
         tok = tokenizers.get(job.tokenizer)
         if tok is None:
             tok = tokenizers[job.tokenizer] = load_tokenizer(job.tokenizer)
-        return read_file(job, lambda texts: tokenize(tok, texts))  # type: ignore[arg-type]
+        return read_file(job, lambda texts: tokenize(tok, texts),  # type: ignore[arg-type]
+                         alive)
 
     return serve(handle, inp, out, after=_give_back)
 
@@ -304,8 +347,10 @@ class ReaderProcess:
                 break
             seq, result = message  # type: ignore[misc]
             with self._lock:
-                entry = self._pending.pop(seq, None)
                 self._head_since = time.monotonic()
+                if result == ALIVE:
+                    continue  # a page read by OCR: the file's time starts again
+                entry = self._pending.pop(seq, None)
             if entry is not None:
                 _resolve(entry[1], result)
         code = proc.wait()

@@ -14,7 +14,7 @@ memory).
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app import library_settings, searching
+from desktop_app.connections import Connections
+from desktop_app.data_folder import DB_NAME, GRAPH_NAME, OWN_FILES, OWN_FOLDERS
 from desktop_app.datalock import DataFolderLock
 from desktop_app.embedding import Encoder, ModelProfile
 from desktop_app.events import (
@@ -40,31 +42,25 @@ from desktop_app.failures import (
     DiskFullError,
     LibraryError,
     NotInLibraryError,
-    damaged_message,
     disk_full_message,
     guarded,
     guarded_iter,
     translated,
 )
-from desktop_app.index import Store, StoreError, VectorIndex
-from desktop_app.index.faults import is_damage, is_disk_full
+from desktop_app.index import Store, VectorIndex
+from desktop_app.index.faults import is_disk_full
 from desktop_app.index.keeper import GraphKeeper
 from desktop_app.library_settings import DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_FILE_MB
-from desktop_app.model_loading import load_encoder
-from desktop_app.paths import normalise
+from desktop_app.model_loading import ModelSlot, load_encoder
+from desktop_app.paths import is_under, normalise, under_any
 from desktop_app.private import private_dir, tighten_folder
-from desktop_app.repair import CHECK_BUDGET_S, check_database
-from desktop_app.searching import SearchOptions
-from desktop_app.syncing import Syncer
+from desktop_app.repair import CHECK_BUDGET_S, check_database, rebuild
+from desktop_app.searching import DEFAULT_SEARCH, SearchIndex, SearchOptions
+from desktop_app.switching import switch_model
+from desktop_app.syncing import Syncer, SyncParts
 
 log = logging.getLogger(__name__)
 
-DB_NAME = "library.sqlite3"
-GRAPH_NAME = "vectors.hnsw"
-#: what the app keeps in a data folder (made private on open; nothing else there is touched)
-OWN_FILES = ("library.sqlite3*", "library.damaged-*", "vectors.hnsw*", "vectors.json*",
-             ".lock")
-OWN_FOLDERS = ("models", "switching")
 
 
 class Library:
@@ -100,11 +96,8 @@ class Library:
         self.models_root = models_root or self.data_dir / "models"
         self.provider_preference = provider
         self.threads = threads
-        self._local = threading.local()
-        self._stores: list[Store] = []
-        self._stores_lock = threading.Lock()
-        self._encoder: Encoder | None = None
-        self._encoder_lock = threading.Lock()
+        self._connections = Connections(self.data_dir, self.db_path, self._note)
+        self._model = ModelSlot(self._load_model)
         # hybrid search's keyword side (its thread starts with the first search)
         self._keyword_threads = ThreadPoolExecutor(1, thread_name_prefix="keyword")
         self._lock = DataFolderLock(self.data_dir / ".lock")
@@ -132,6 +125,10 @@ class Library:
                                   self._lock.try_acquire, self.notes)
         self._graph.open(self.codec, background=graph_in_background)
 
+    def _note(self, message: str) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
+
     def _load_settings(self) -> None:
         settings = library_settings.load(self.store)
         self.profile = settings.profile
@@ -145,44 +142,31 @@ class Library:
     @property
     def store(self) -> Store:
         """This thread's connection to the database."""
-        store = getattr(self._local, "store", None)
-        if store is None:
-            try:
-                store = Store(self.db_path)
-            except StoreError as exc:
-                if is_disk_full(exc):
-                    raise DiskFullError(disk_full_message(self.data_dir)) from exc
-                if is_damage(exc):
-                    raise DamagedLibraryError(
-                        damaged_message(self.data_dir, self.db_path, str(exc))) from exc
-                raise LibraryError(str(exc)) from exc
-            self._local.store = store
-            with self._stores_lock:
-                self._stores.append(store)
-            if store.frozen and disk_full_message(self.data_dir) not in self.notes:
-                self.notes.append(disk_full_message(self.data_dir))
-        return store
+        return self._connections.store()
 
     @property
     def encoder(self) -> Encoder:
         """The model, loaded on first use (unpacking the bundled model the first time)."""
-        with self._encoder_lock:
-            if self._encoder is None:
-                self._encoder = load_encoder(self.model_dir, self.models_root, self.profile,
-                                             provider=self.provider_preference,
-                                             threads=self.threads)
-                if self._encoder.provider_warning:
-                    self.notes.append(self._encoder.provider_warning)
-            return self._encoder
+        return self._model.get()
+
+    def _load_model(self) -> Encoder:
+        encoder = load_encoder(self.model_dir, self.models_root, self.profile,
+                               provider=self.provider_preference, threads=self.threads)
+        if encoder.provider_warning:
+            self._note(encoder.provider_warning)
+        return encoder
+
+    @property
+    def model_loaded(self) -> bool:
+        """Whether the model is in memory (searching or indexing loads it)."""
+        return self._model.loaded() is not None
 
     @classmethod
     def rebuild(cls, data_dir: Path | str, **options: object) -> tuple[Library, list[str]]:
         """Set a (damaged) library's database aside as ``library.damaged-<time>.sqlite3``
         and start a new one with its folders, settings and model; (the new library, what
         was done in words). Its next ``sync`` indexes the folders again."""
-        from desktop_app.repair import rebuild
-
-        return rebuild(Path(data_dir), **options)
+        return rebuild(Path(data_dir), lambda **settings: cls(data_dir, **settings, **options))
 
     def check_database(self, budget_s: float = CHECK_BUDGET_S) -> None:
         """A quick check of the database file, bounded in time; raises
@@ -250,17 +234,8 @@ class Library:
                 log.info("vector graph not saved: %s", exc)
             except Exception:  # closing must not raise; the graph is rebuilt from SQLite
                 log.exception("could not save the vector graph")
-        self._close_connections()
+        self._connections.close_all()
         self._lock.release()
-
-    def _close_connections(self) -> None:
-        """Close every thread's connection; each thread opens a new one on next use."""
-        with self._stores_lock:
-            for store in self._stores:
-                with contextlib.suppress(Exception):
-                    store.close()
-            self._stores.clear()
-        self._local = threading.local()
 
     def __enter__(self) -> Library:
         return self
@@ -301,11 +276,10 @@ class Library:
         roots = store.roots()
         removed_root = False
         for root in roots:
-            if root == target or root.startswith(target.rstrip(os.sep) + os.sep):
+            if is_under(root, target):
                 store.remove_root(root)
                 removed_root = True
-        still_covered = any(target.startswith(r.rstrip(os.sep) + os.sep)
-                            for r in store.roots())
+        still_covered = under_any(target, store.roots())
         if still_covered:
             store.add_excluded(target)
         if not records and not removed_root and not still_covered:
@@ -321,21 +295,22 @@ class Library:
         sync drops what they match and indexes what they no longer match."""
         self._require_write_lock()
         cleaned = sorted({p.strip() for p in patterns if p.strip()})
-        with self.store.db:
+        with self.store.transaction():
             self.store.set_meta("exclude_patterns", json.dumps(cleaned))
         self.exclude_patterns = cleaned
 
     @guarded
+    def set_ocr(self, on: bool) -> None:
+        """Read scanned pages and pictures by OCR (the next sync reads the scans it left)."""
+        self._require_write_lock()
+        library_settings.set_ocr(self.store, on)
+
     def set_max_file_mb(self, megabytes: int) -> None:
         """Files larger than this are skipped with a reason (checked at the next sync)."""
         if megabytes < 1:
             raise LibraryError("the size limit must be at least 1 MB")
         self._require_write_lock()
-        with self.store.db:
-            self.store.set_meta("max_file_mb", str(int(megabytes)))
-            # files skipped as too large are looked at again under the new limit
-            self.store.db.execute("UPDATE files SET mtime_ns = -1 WHERE status = 'skipped' "
-                                  "AND reason LIKE 'too large%'")
+        self.store.set_max_file_mb(megabytes)
         self.max_file_bytes = int(megabytes) << 20
 
     # -- indexing ------------------------------------------------------------------------
@@ -351,8 +326,16 @@ class Library:
         if not self._checked:
             self.check_database()
         self.wait_for_graph()
-        syncer = Syncer(self, control or SyncControl())
+        syncer = Syncer(self._sync_parts(), control or SyncControl())
         yield from syncer.run(None if only is None else [normalise(p) for p in only])
+
+    def _sync_parts(self) -> SyncParts:
+        return SyncParts(
+            store=self.store, graph=self.graph, codec=self.codec,
+            encoder=self._model.get, loaded_encoder=self._model.loaded,
+            save_graph=self.save_graph, chunk_tokens=self.chunk_tokens,
+            max_file_bytes=self.max_file_bytes, exclude_patterns=tuple(self.exclude_patterns),
+            ocr=library_settings.ocr_enabled(self.store), ocr_cache=str(self.data_dir / "ocr"))
 
     # -- switching models ----------------------------------------------------------------
     @guarded_iter
@@ -360,70 +343,117 @@ class Library:
                      control: SyncControl | None = None) -> Iterator[SyncProgress]:
         """Re-index the library's folders with another model, then swap it in atomically
         (see ``desktop_app.switching``); searches use the current model until then."""
-        from desktop_app.switching import switch_model
-
         self.wait_for_graph()
-        yield from switch_model(self, profile, model_dir, control)
+        yield from switch_model(self, self._open_staging, profile, model_dir, control)
+
+    def _open_staging(self, folder: Path, profile: ModelProfile,
+                      model_dir: Path | None) -> Library:
+        """The library a model switch builds: this one's settings, another model."""
+        return Library(folder, provider=self.provider_preference, threads=self.threads,
+                       profile=profile, model_dir=model_dir, chunk_tokens=self.chunk_tokens,
+                       models_root=self.models_root, vector_format=self.codec.format)
+
+    def take_encoder(self) -> Encoder | None:
+        """Hand over the loaded model (None if it never loaded); this library loads it
+        again if it needs it. A model switch passes the new model on this way."""
+        return self._model.swap(None)
+
+    def adopt(self, built: Path, encoder: Encoder | None) -> None:
+        """Replace this library's database and graph with the ones built in ``built`` by a
+        finished model switch, with ``encoder`` its model (None: loaded on first use).
+
+        The database file is the commit point (one ``os.replace``); no search runs on a
+        closed connection or a half-replaced graph meanwhile.
+        """
+        with self._swap_lock:
+            self.save_graph()
+            self._connections.close_all()
+            for suffix in ("-wal", "-shm"):
+                (self.data_dir / (DB_NAME + suffix)).unlink(missing_ok=True)
+            os.replace(built / DB_NAME, self.db_path)
+            for name in (GRAPH_NAME, Path(GRAPH_NAME).with_suffix(".json").name):
+                if (built / name).exists():
+                    os.replace(built / name, self.data_dir / name)
+            self._model.swap(encoder)
+            self._load_settings()
+            self.reopen_graph()
 
     # -- searching -----------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, **options: object) -> list[SearchResult]:
-        """Top-k passages for a plain-language query (options: see ``SearchOptions``)."""
-        return self.search_many([query], k, **options)[0]
+    def search_index(self) -> SearchIndex:
+        """What a search reads, on this thread's connection (``searching`` runs on it; so
+        do tools that time a search's steps, such as benchmarks/latency.py)."""
+        return SearchIndex(self.store, self.graph, self.codec)
+
+    def search(self, query: str, options: SearchOptions = DEFAULT_SEARCH) -> list[SearchResult]:
+        """The best passages for a plain-language query."""
+        return self.search_many([query], options)[0]
 
     @guarded
-    def search_many(self, queries: list[str], k: int = 10,
-                    **options: object) -> list[list[SearchResult]]:
-        opts = SearchOptions(k=k, **options)  # type: ignore[arg-type]
+    def search_many(self, queries: list[str],
+                    options: SearchOptions = DEFAULT_SEARCH) -> list[list[SearchResult]]:
+        """``search`` for several queries, their embeddings computed in one batch."""
         if not queries:
             return []
         with self._swap_lock:
+            index = self.search_index()
             # Keyword mode embeds the query too: its ranking is by words alone, but the
             # relevance shown is on the same scale as in the other modes.
             keyword: list[Future[list[tuple[int, float]]]] = []
-            if opts.mode == "hybrid":
+            if options.mode == "hybrid":
                 # The keyword side runs on its own thread (SQLite releases the GIL) while
                 # the query is embedded and the graph searched: hybrid costs the slower of
-                # the two, not their sum.
-                keyword = [self._keyword_threads.submit(
-                    searching.keyword_candidates, self, q, opts, searching.KEYWORD_BUDGET_S)
-                    for q in queries]
+                # the two, not their sum. That thread reads through its own connection.
+                keyword = [self._keyword_threads.submit(self._keyword_side, q, options)
+                           for q in queries]
             vectors = list(self.encoder.embed_queries(queries))
-            return [searching.search(self, q, v, opts,
+            return [searching.search(index, q, v, options,
                                      keyword_hits=keyword[i].result() if keyword else None)
                     for i, (q, v) in enumerate(zip(queries, vectors))]
 
-    @guarded
-    def search_vector(self, vector: np.ndarray, k: int = 10,
-                      **options: object) -> list[SearchResult]:
-        """Passages nearest to a vector, e.g. a result's own ("more like this")."""
-        opts = SearchOptions(k=k, **{"mode": "vector", **options})  # type: ignore[arg-type]
-        with self._swap_lock:
-            return searching.search(self, "", vector, opts)
+    def _keyword_side(self, query: str, options: SearchOptions) -> list[tuple[int, float]]:
+        return searching.keyword_candidates(self.search_index(), query, options,
+                                            searching.KEYWORD_BUDGET_S)
 
-    def more_like(self, chunk_id: int, k: int = 10, **options: object) -> list[SearchResult]:
-        """Passages like a given one (itself excluded)."""
-        vector = self.chunk_vector(chunk_id)
-        if vector is None:
-            return []
-        return self.search_vector(vector, k, exclude_chunk=chunk_id, **options)
+    @guarded
+    def search_vector(self, vector: np.ndarray,
+                      options: SearchOptions = DEFAULT_SEARCH) -> list[SearchResult]:
+        """Passages nearest to a vector, e.g. a result's own ("more like this")."""
+        with self._swap_lock:
+            return searching.search(self.search_index(), "", vector,
+                                    dataclasses.replace(options, mode="vector"))
+
+    def more_like(self, chunk_id: int,
+                  options: SearchOptions = DEFAULT_SEARCH) -> list[SearchResult]:
+        """Passages like a given one (itself excluded), whatever ``options.mode`` says."""
+        with self._swap_lock:
+            vector = self.chunk_vector(chunk_id)
+            if vector is None:
+                return []
+            return self.search_vector(vector, dataclasses.replace(options,
+                                                                  exclude_chunk=chunk_id))
 
     @guarded
     def chunk_vector(self, chunk_id: int) -> np.ndarray | None:
         """A stored chunk's vector, as the graph compares it ("more like this")."""
-        row = self.store.db.execute("SELECT vector FROM chunks WHERE id = ?",
-                                    (chunk_id,)).fetchone()
-        return None if row is None else self.codec.decode(self.codec.from_bytes([row[0]]))[0]
+        with self._swap_lock:
+            blob = self.store.chunk_vector(chunk_id)
+            return None if blob is None else self.codec.decode(self.codec.from_bytes([blob]))[0]
 
     # -- status --------------------------------------------------------------------------
     @guarded
     def folder_counts(self) -> dict[str, dict[str, int]]:
         """Files per status below each library folder, in one query per folder."""
-        return {root: self.store.counts_under(root) for root in self.store.roots()}
+        with self._swap_lock:
+            return {root: self.store.counts_under(root) for root in self.store.roots()}
 
     @guarded
     def status(self) -> LibraryStatus:
         """What the library holds; a damaged database file raises ``DamagedLibraryError``
         (checked once per process, bounded in time)."""
+        with self._swap_lock:
+            return self._status()
+
+    def _status(self) -> LibraryStatus:
         store = self.store
         if not self._checked:
             self.check_database()
@@ -436,7 +466,7 @@ class Library:
             problems=tuple(store.problems()), model=self.profile.model_id, dim=self.profile.dim,
             model_dir=str(self.model_dir) if self.model_dir else "(bundled)",
             vector_format=self.codec.format, stored_dims=self.codec.dims,
-            provider=self._encoder.provider if self._encoder else None,
+            provider=encoder.provider if (encoder := self._model.loaded()) else None,
             chunk_tokens=self.chunk_tokens, bytes_on_disk=size,
             vectors_in_graph=len(self.graph), graph_loading=self.graph_loading(),
             notes=tuple(self.notes),
@@ -446,8 +476,10 @@ class Library:
 
 
 __all__ = [
+    "DB_NAME",
     "DEFAULT_CHUNK_TOKENS",
     "DEFAULT_MAX_FILE_MB",
+    "DEFAULT_SEARCH",
     "DamagedLibraryError",
     "DiskFullError",
     "FileOutcome",
@@ -455,6 +487,7 @@ __all__ = [
     "LibraryError",
     "LibraryStatus",
     "NotInLibraryError",
+    "SearchOptions",
     "SearchResult",
     "SyncControl",
     "SyncProgress",

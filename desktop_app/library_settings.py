@@ -42,7 +42,7 @@ def settle(store: Store, profile: ModelProfile | None, model_dir: Path | None,
         if dims and (dims > profile.dim or (dims < profile.dim and not profile.matryoshka
                                             and profile is not MINILM)):
             raise LibraryError(f"{profile.model_id} cannot be truncated to {dims} dims")
-        with store.db:
+        with store.transaction():
             store.set_meta("model_id", profile.model_id)
             store.set_meta("dim", str(profile.dim))
             store.set_meta("profile", profile.to_json())
@@ -74,3 +74,14 @@ def load(store: Store) -> Settings:
         chunk_tokens=int(store.get_meta("chunk_tokens") or DEFAULT_CHUNK_TOKENS),
         max_file_bytes=int(store.get_meta("max_file_mb") or DEFAULT_MAX_FILE_MB) << 20,
         exclude_patterns=json.loads(store.get_meta("exclude_patterns") or "[]"))
+
+
+def ocr_enabled(store: Store) -> bool:
+    """Whether scanned pages and pictures are read by OCR (meta ``ocr``; on by default)."""
+    return store.get_meta("ocr") != "off"
+
+
+def set_ocr(store: Store, on: bool) -> None:
+    """Turn OCR on or off; scans skipped for want of it are read at the next sync."""
+    with store.transaction():
+        store.set_meta("ocr", "on" if on else "off")

@@ -14,7 +14,8 @@ from desktop_app.commands import (
     summary_line,
 )
 from desktop_app.embedding.profile import ModelFolderError
-from desktop_app.library import LibraryError
+from desktop_app.index.salvage import read_meta
+from desktop_app.library import DB_NAME, LibraryError
 from desktop_app.models import ModelError, ModelRegistry, quantize_folder
 
 
@@ -23,19 +24,8 @@ def _registry(data_dir: Path) -> ModelRegistry:
 
 
 def _active_model(data_dir: Path) -> str | None:
-    if not (data_dir / "library.sqlite3").exists():
-        return None
-    import sqlite3
-
-    try:
-        db = sqlite3.connect(f"file:{data_dir / 'library.sqlite3'}?mode=ro", uri=True)
-        try:
-            row = db.execute("SELECT value FROM meta WHERE key = 'model_id'").fetchone()
-        finally:
-            db.close()
-    except sqlite3.Error:  # damaged or locked: the list is still worth showing
-        return None
-    return row[0] if row else None
+    # read without opening the library: a damaged or locked one still lists its models
+    return read_meta(data_dir / DB_NAME, "model_id")
 
 
 def model_list(data_dir: Path) -> int:

@@ -3,6 +3,8 @@ with every way it can fail told as a ``LibraryError`` naming the folder."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from desktop_app.embedding import Encoder, ModelProfile
@@ -37,3 +39,29 @@ def _bundled_model_dir(models_root: Path) -> Path:
             raise DiskFullError(disk_full_message(models_root)) from exc
         raise LibraryError(f"cannot unpack the bundled model into {models_root}: "
                            f"{exc.strerror or exc}") from exc
+
+
+class ModelSlot:
+    """The library's model: loaded on first use by whichever thread needs it first, then
+    shared (an ``Encoder`` is thread-safe); handed over and replaced by a model switch."""
+
+    def __init__(self, load: Callable[[], Encoder]) -> None:
+        self._load = load
+        self._encoder: Encoder | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Encoder:
+        with self._lock:
+            if self._encoder is None:
+                self._encoder = self._load()
+            return self._encoder
+
+    def loaded(self) -> Encoder | None:
+        """The model if it is loaded; never loads it."""
+        return self._encoder
+
+    def swap(self, encoder: Encoder | None) -> Encoder | None:
+        """Put ``encoder`` in the slot (None: load again on next use); the one it held."""
+        with self._lock:
+            old, self._encoder = self._encoder, encoder
+        return old

@@ -16,16 +16,16 @@ import contextlib
 import json
 import logging
 import os
-import sqlite3
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop_app.data_folder import DB_NAME, GRAPH_NAME
 from desktop_app.datalock import DataFolderLock
 from desktop_app.embedding.profile import ModelProfile
 from desktop_app.failures import DamagedLibraryError, LibraryError, damaged_message
-from desktop_app.index.faults import is_damage
+from desktop_app.index.salvage import Salvage, salvage
 from desktop_app.index.store import QueryTimeout, Store
 
 if TYPE_CHECKING:
@@ -49,42 +49,8 @@ def check_database(store: Store, data_dir: Path, budget_s: float = CHECK_BUDGET_
     except QueryTimeout:
         log.info("database check stopped after %.1f s with no damage found so far", budget_s)
         return
-    except sqlite3.DatabaseError as exc:
-        if not is_damage(exc):
-            raise
-        problem = str(exc)
     if problem:
         raise DamagedLibraryError(damaged_message(data_dir, store.path, problem))
-
-
-@dataclass
-class Salvage:
-    """What could still be read from a damaged database."""
-
-    meta: dict[str, str] = field(default_factory=dict)
-    roots: list[str] | None = None
-    excluded: list[str] = field(default_factory=list)
-
-
-def _salvage(db_path: Path) -> Salvage:
-    out = Salvage()
-    try:
-        db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return out
-    try:
-        for key in _SETTINGS:
-            with contextlib.suppress(sqlite3.Error):
-                row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-                if row is not None:
-                    out.meta[key] = str(row[0])
-        with contextlib.suppress(sqlite3.Error):
-            out.roots = [str(r[0]) for r in db.execute("SELECT path FROM roots")]
-        with contextlib.suppress(sqlite3.Error):
-            out.excluded = [str(r[0]) for r in db.execute("SELECT path FROM excluded")]
-    finally:
-        db.close()
-    return out
 
 
 def _profile(meta: dict[str, str]) -> ModelProfile | None:
@@ -126,27 +92,29 @@ def move_aside(data_dir: Path, db_name: str, graph_name: str) -> Path | None:
     return moved
 
 
-def rebuild(data_dir: Path, **library_options: object) -> tuple[Library, list[str]]:
+def rebuild(data_dir: Path,
+            open_library: Callable[..., Library]) -> tuple[Library, list[str]]:
     """Set the library's database aside and start a new one with the same folders,
-    settings and model; (the new library, what was done, in words). The caller syncs."""
-    from desktop_app.library import DB_NAME, GRAPH_NAME, Library
-
+    settings and model; (the new library, what was done, in words). The caller syncs.
+    ``open_library(profile=…, model_dir=…, chunk_tokens=…, vector_format=…, dims=…)``
+    makes the new library in the same folder."""
     data_dir = Path(data_dir).expanduser().absolute()
     lock = DataFolderLock(data_dir / ".lock")
     if data_dir.is_dir() and not lock.try_acquire():
         raise LibraryError(f"another desktop-app process is using {data_dir} "
                            f"({lock.holder_description()}); close it, then run again")
     try:
-        old = _salvage(data_dir / DB_NAME) if (data_dir / DB_NAME).exists() else Salvage(roots=[])
+        old = (salvage(data_dir / DB_NAME, _SETTINGS) if (data_dir / DB_NAME).exists()
+               else Salvage(roots=[]))
         aside = move_aside(data_dir, DB_NAME, GRAPH_NAME) if data_dir.is_dir() else None
     finally:
         lock.release()
     meta = old.meta
     model_dir = meta.get("model_dir") or ""
-    lib = Library(data_dir, profile=_profile(meta), model_dir=Path(model_dir) if model_dir
-                  else None, chunk_tokens=_int(meta, "chunk_tokens"),
-                  vector_format=meta.get("vector_format"), dims=_int(meta, "dims"),
-                  **library_options)  # type: ignore[arg-type]
+    lib = open_library(profile=_profile(meta),
+                       model_dir=Path(model_dir) if model_dir else None,
+                       chunk_tokens=_int(meta, "chunk_tokens"),
+                       vector_format=meta.get("vector_format"), dims=_int(meta, "dims"))
     notes = []
     if aside is not None:
         notes.append(f"the old database was moved to {aside}")

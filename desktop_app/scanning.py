@@ -29,6 +29,7 @@ from pathlib import Path, PurePath
 
 from desktop_app.extract import is_supported
 from desktop_app.extract.files import type_reason
+from desktop_app.paths import is_under, under_any
 
 EXCLUDED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv",
                            ".tox", ".mypy_cache", ".pytest_cache", ".cache", "$RECYCLE.BIN",
@@ -103,7 +104,7 @@ class ScanResult:
     full: bool = True
 
     def in_scope(self, path: str) -> bool:
-        return _under(path, self.scopes)
+        return under_any(path, self.scopes)
 
     def is_shadowed(self, path: str) -> bool:
         """True when ``path`` lies below a folder we could not read or find this time.
@@ -112,8 +113,8 @@ class ScanResult:
         or renamed for a moment, comes back with its files, and re-reading and re-embedding
         them would cost minutes to hours. ``remove`` drops a folder that is gone for good.
         """
-        return (_under(path, [u for u, _ in self.unreadable])
-                or any(path.startswith(m.rstrip(os.sep) + os.sep) for m in self.missing_roots))
+        return (under_any(path, [u for u, _ in self.unreadable])
+                or any(path != m and is_under(path, m) for m in self.missing_roots))
 
 
 @dataclass(frozen=True)
@@ -139,11 +140,12 @@ class Rules:
         relative = PurePath(os.path.relpath(path, root)).as_posix()
         name = os.path.basename(path)
         return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(relative, p)
-                   or relative.startswith(p.rstrip("/") + "/") for p in self.patterns)
+                   or (relative != p.rstrip("/") and is_under(relative, p, "/"))
+                   for p in self.patterns)
 
     def path_reason(self, root: str, path: str) -> str | None:
         """Why ``path`` (below ``root``) is left out, judging every name on the way."""
-        if _under(path, self.removed):
+        if under_any(path, self.removed):
             return REMOVED_BY_USER
         parts = Path(os.path.relpath(path, root)).parts
         for i, part in enumerate(parts):
@@ -156,22 +158,18 @@ class Rules:
         return USER_PATTERN if self.pattern_match(root, path) else None
 
 
-def _under(path: str, folders: Iterable[str]) -> bool:
-    return any(path == f or path.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
-
-
 def narrow(roots: Iterable[str], paths: Iterable[str], rules: Rules = Rules()) -> list[str]:
     """The changed paths that lie in the library (inside a root, not excluded by a rule)."""
     roots = list(roots)
     out = set()
     for path in paths:
         for root in roots:
-            if path == root or (path.startswith(root.rstrip(os.sep) + os.sep)
+            if path == root or (is_under(path, root)
                                 and rules.path_reason(root, path) is None):
                 out.add(path)
     # a path below another one in the set is covered by it
     ordered = sorted(out)
-    return [p for p in ordered if not _under(p, [q for q in ordered if q != p])]
+    return [p for p in ordered if not under_any(p, [q for q in ordered if q != p])]
 
 
 def scan(roots: Iterable[str], rules: Rules = Rules(),
@@ -186,125 +184,154 @@ def scan(roots: Iterable[str], rules: Rules = Rules(),
     """
     result = ScanResult()
     all_roots = list(roots)
-    # Links may point anywhere inside the library's folders, through their real paths.
-    real_roots = [os.path.realpath(os_path(r)) for r in all_roots]
     starts = all_roots
     if only is not None:
         result.full = False
         present = [r for r in all_roots if os.path.lexists(os_path(r))]
         starts = narrow(present, [store_key(p) for p in only], rules)
     result.scopes = list(starts)
+    scanner = _Scanner(result, rules, all_roots)
+    for start in starts:
+        scanner.visit(start)
+    return result
 
-    def root_of(key: str) -> str:
-        return max((r for r in all_roots if _under(key, [r])), key=len, default=key)
 
-    def decided(key: str, st: os.stat_result | None, status: str, reason: str) -> None:
-        result.files[key] = FileStat(key, st.st_size if st else 0, st.st_mtime_ns if st else 0,
-                                     (status, reason))
+class _Scanner:
+    """One scan: walks the starts, asks the rules about each folder and file, follows links
+    only into the library, and fills ``result``."""
 
-    def link_target(path: str, key: str, lst: os.stat_result) -> os.stat_result | None:
-        """The target's stat when the link may be followed; else the verdict is recorded."""
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            decided(key, lst, "skipped", LINK_BROKEN)
-            return None
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                decided(key, lst, "failed", LINK_LOOP)
+    def __init__(self, result: ScanResult, rules: Rules, roots: list[str]) -> None:
+        self.result = result
+        self.rules = rules
+        self.roots = roots
+        # Links may point anywhere inside the library's folders, through their real paths.
+        self.real_roots = [os.path.realpath(os_path(r)) for r in roots]
+
+    # -- walking ---------------------------------------------------------------------------
+    def visit(self, start: str) -> None:
+        """Look at one start (a library key): a root, or a path below one that changed."""
+        root = max((r for r in self.roots if is_under(start, r)), key=len, default=start)
+        start_os = os_path(start)
+        if not os.path.lexists(start_os):
+            if self.result.full:
+                self.result.missing_roots.append(start)
+            return
+        if under_any(start, self.rules.removed):
+            return
+        if not os.path.isdir(start_os) or os.path.islink(start_os):
+            self.consider(start_os, root)
+            return
+        self.walk(start, start_os, root)
+
+    def walk(self, start: str, start_os: str, root: str) -> None:
+        def on_error(exc: OSError) -> None:
+            where = store_key(exc.filename) if isinstance(exc.filename, str) else start
+            self.unreadable_folder(where, exc.strerror or str(exc))
+
+        for folder, dirs, names in os.walk(start_os, onerror=on_error):
+            dirs[:] = [d for d in sorted(dirs) if self.enters(folder, d, root)]
+            for name in sorted(names):
+                reason = self.rules.name_reason(name, is_dir=False)
+                if reason:
+                    self.result.ignored[reason] += 1
+                    continue
+                self.consider(os.path.join(folder, name), root)
+
+    def enters(self, folder: str, name: str, root: str) -> bool:
+        """Whether the walk goes into the sub-folder ``name``; a linked one left out is
+        counted (the others' files are simply not looked at)."""
+        reason = self.folder_reason(os.path.join(folder, name), name, root)
+        if reason in (LINKED_FOLDER, LINK_OUTSIDE):
+            self.result.ignored[reason] += 1
+        return reason is None
+
+    def unreadable_folder(self, key: str, reason: str) -> None:
+        self.result.unreadable.append((key, reason))
+        self.decide(key, None, "failed", f"folder cannot be read ({reason})")
+
+    # -- the rules' verdicts ---------------------------------------------------------------
+    def folder_reason(self, full: str, name: str, root: str) -> str | None:
+        """Why the walk does not go into the folder ``full``; None when it does."""
+        key = store_key(full)
+        if under_any(key, self.rules.removed):
+            return REMOVED_BY_USER
+        reason = self.rules.name_reason(name, is_dir=True)
+        if reason is None and self.rules.pattern_match(root, key):
+            reason = USER_PATTERN
+        if reason is None and os.path.islink(full):
+            # never descended: inside the library its files are found where they are;
+            # outside, they are not the library's
+            inside = under_any(os.path.realpath(full), self.real_roots)
+            reason = LINKED_FOLDER if inside else LINK_OUTSIDE
+        return reason
+
+    def left_out(self, path: str, key: str, root: str, lst: os.stat_result) -> bool:
+        """Whether a rule leaves the file out by its type or the user's patterns; each is
+        counted by reason."""
+        if not is_supported(Path(path)):
+            # a link's own name decides as usual, but a loop must not vanish as "unsupported"
+            if stat.S_ISLNK(lst.st_mode) and _loops(path):
+                self.decide(key, lst, "failed", LINK_LOOP)
             else:
-                decided(key, lst, "failed", f"link cannot be followed ({exc.strerror or exc})")
-            return None
-        if not _under(os.path.realpath(path), real_roots):
-            decided(key, lst, "skipped", LINK_OUTSIDE)
-            return None
-        return st
+                self.result.ignored[UNSUPPORTED] += 1
+            return True
+        if self.rules.pattern_match(root, key):
+            self.result.ignored[USER_PATTERN] += 1
+            return True
+        return False
 
-    def consider(path: str, root: str) -> None:
+    # -- one file: links and special files -------------------------------------------------
+    def consider(self, path: str, root: str) -> None:
+        """Record the file at ``path`` (as the OS gives it): a candidate, a verdict, or one
+        more left out."""
         key = store_key(path)
-        if _under(key, rules.removed):
-            result.ignored[REMOVED_BY_USER] += 1
+        if under_any(key, self.rules.removed):
+            self.result.ignored[REMOVED_BY_USER] += 1
             return
         try:
             lst = os.lstat(path)
         except FileNotFoundError:
             return
         except OSError as exc:
-            result.unreadable.append((key, exc.strerror or str(exc)))
+            self.result.unreadable.append((key, exc.strerror or str(exc)))
             return
-        is_link = stat.S_ISLNK(lst.st_mode)
-        if not is_supported(Path(path)):
-            # a link's own name decides as usual, but a loop must not vanish as "unsupported"
-            if is_link and _loops(path):
-                decided(key, lst, "failed", LINK_LOOP)
-            else:
-                result.ignored[UNSUPPORTED] += 1
-            return
-        if rules.pattern_match(root, key):
-            result.ignored[USER_PATTERN] += 1
+        if self.left_out(path, key, root, lst):
             return
         if os_path(key) != path:
-            decided(key, lst, "skipped", NAME_UNSTORABLE)
+            self.decide(key, lst, "skipped", NAME_UNSTORABLE)
             return
         st = lst
-        if is_link:
-            target = link_target(path, key, lst)
-            if target is None:
+        if stat.S_ISLNK(lst.st_mode):
+            target = _follow(path, self.real_roots)
+            if not isinstance(target, os.stat_result):
+                self.decide(key, lst, *target)
                 return
             st = target
-        reason = type_reason(st.st_mode)
+        reason = type_reason(st.st_mode)  # pipes, sockets, devices
         if reason is not None:
-            decided(key, lst, "skipped", reason)
+            self.decide(key, lst, "skipped", reason)
             return
-        result.files[key] = FileStat(key, st.st_size, st.st_mtime_ns)
+        self.result.files[key] = FileStat(key, st.st_size, st.st_mtime_ns)
 
-    def unreadable_folder(key: str, reason: str) -> None:
-        result.unreadable.append((key, reason))
-        decided(key, None, "failed", f"folder cannot be read ({reason})")
+    def decide(self, key: str, st: os.stat_result | None, status: str, reason: str) -> None:
+        self.result.files[key] = FileStat(key, st.st_size if st else 0,
+                                          st.st_mtime_ns if st else 0, (status, reason))
 
-    for start in starts:
-        root = root_of(start)
-        start_os = os_path(start)
-        if not os.path.lexists(start_os):
-            if result.full:
-                result.missing_roots.append(start)
-            continue
-        if _under(start, rules.removed):
-            continue
-        if not os.path.isdir(start_os) or os.path.islink(start_os):
-            consider(start_os, root)
-            continue
 
-        def on_error(exc: OSError, start: str = start) -> None:
-            where = store_key(exc.filename) if isinstance(exc.filename, str) else start
-            unreadable_folder(where, exc.strerror or str(exc))
-
-        for folder, dirs, names in os.walk(start_os, onerror=on_error):
-            kept = []
-            for d in sorted(dirs):
-                full = os.path.join(folder, d)
-                key = store_key(full)
-                reason = (REMOVED_BY_USER if _under(key, rules.removed)
-                          else rules.name_reason(d, is_dir=True))
-                if reason is None and rules.pattern_match(root, key):
-                    reason = USER_PATTERN
-                if reason is None and os.path.islink(full):
-                    # never descended: inside the library its files are found where they
-                    # are; outside, they are not the library's
-                    inside = _under(os.path.realpath(full), real_roots)
-                    reason = LINKED_FOLDER if inside else LINK_OUTSIDE
-                if reason is None:
-                    kept.append(d)
-                elif reason in (LINKED_FOLDER, LINK_OUTSIDE):
-                    result.ignored[reason] += 1
-            dirs[:] = kept
-            for name in sorted(names):
-                reason = rules.name_reason(name, is_dir=False)
-                if reason:
-                    result.ignored[reason] += 1
-                    continue
-                consider(os.path.join(folder, name), root)
-    return result
+def _follow(path: str, real_roots: list[str]) -> os.stat_result | tuple[str, str]:
+    """The stat of a link's target when the link may be followed, else its verdict
+    (status, reason): broken, looping, unreadable, or pointing outside the library."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "skipped", LINK_BROKEN
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "failed", LINK_LOOP
+        return "failed", f"link cannot be followed ({exc.strerror or exc})"
+    if not under_any(os.path.realpath(path), real_roots):
+        return "skipped", LINK_OUTSIDE
+    return st
 
 
 def _loops(path: str) -> bool:

@@ -16,8 +16,6 @@ is under ``GOOD_MATCH`` has no good match, and the front ends say so
 from __future__ import annotations
 
 import math
-import os
-import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,10 +24,13 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from desktop_app.events import SearchResult
+from desktop_app.index.filters import ChunkFilter
 from desktop_app.index.store import ChunkRow, QueryTimeout
+from desktop_app.query_terms import query_terms, word_coverage
 
 if TYPE_CHECKING:
-    from desktop_app.library import Library
+    from desktop_app.index import Store, VectorIndex
+    from desktop_app.index.codec import VectorCodec
 
 Mode = Literal["hybrid", "vector", "keyword"]
 #: hybrid won on both evaluation sets (docs/quality.md)
@@ -58,11 +59,6 @@ WORDS_WEIGHT = 0.6
 #: A result under this relevance is not a good match.
 GOOD_MATCH = 0.5
 
-_STOPWORDS = frozenset("""a an and are as at be by can do does for from has have how i in is it
-its of on or that the their this to was what when where which who why will with you your""".split())
-_PHRASE = re.compile(r'"([^"]+)"')
-_WORD = re.compile(r"\w[\w.+#-]*\w|\w", re.UNICODE)
-
 
 @dataclass(frozen=True)
 class SearchOptions:
@@ -78,34 +74,23 @@ class SearchOptions:
     #: a chunk to leave out before anything is merged (the seed of "more like this")
     exclude_chunk: int | None = None
 
-    @property
-    def filtered(self) -> bool:
-        return bool(self.folder or self.file_types or self.since)
+    def where(self) -> ChunkFilter:
+        """The files the search may return passages of."""
+        return ChunkFilter(self.folder, self.file_types, self.since)
 
 
-def query_terms(text: str) -> tuple[list[str], bool]:
-    """The FTS5 terms of a search and whether they are phrases: quoted phrases when the text
-    has any (each must appear), otherwise its words without stopwords, each quoted."""
-    phrases = [p.strip() for p in _PHRASE.findall(text) if p.strip()]
-    if phrases:
-        return ['"' + p.replace('"', "") + '"' for p in phrases], True
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
-    return [f'"{w}"' for w in dict.fromkeys(words)], False
+#: the default search: hybrid, ten results, at most three passages a file
+DEFAULT_SEARCH = SearchOptions()
 
 
-def word_coverage(text: str, passage: str) -> float | None:
-    """The share of the query's terms that ``passage`` holds: its quoted phrases (each one
-    counts) or its words without stopwords. None when the query has no terms."""
-    phrases = [p.strip().lower() for p in _PHRASE.findall(text) if p.strip()]
-    if phrases:
-        flat = " ".join(passage.lower().split())
-        found = sum(" ".join(p.split()) in flat for p in phrases)
-        return found / len(phrases)
-    words = {w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS}
-    if not words:
-        return None
-    held = set(_WORD.findall(passage.lower()))
-    return len(words & held) / len(words)
+@dataclass(frozen=True)
+class SearchIndex:
+    """What a search reads: passages and their words (the store), the vector graph, and
+    how the vectors are stored (the codec). The library hands one in for each search."""
+
+    store: Store
+    graph: VectorIndex
+    codec: VectorCodec
 
 
 def relevance(cosine: float | None, coverage: float | None) -> float:
@@ -129,48 +114,30 @@ def keyword_query(text: str, joiner: str = "OR") -> str:
     return " AND ".join(terms) if phrases else f" {joiner} ".join(terms)
 
 
-def _filter_sql(options: SearchOptions) -> tuple[str, list[object]]:
-    clauses: list[str] = []
-    params: list[object] = []
-    if options.folder:
-        base = options.folder.rstrip(os.sep) + os.sep
-        clauses.append("(f.path = ? OR (f.path >= ? AND f.path < ?))")
-        params += [options.folder, base, base[:-1] + chr(ord(os.sep) + 1)]
-    if options.file_types:
-        clauses.append("(" + " OR ".join("lower(f.path) LIKE ?" for _ in options.file_types)
-                       + ")")
-        params += [f"%.{t.lower().lstrip('.')}" for t in options.file_types]
-    if options.since:
-        clauses.append("f.mtime_ns >= ?")
-        params.append(int(options.since.timestamp() * 1e9))
-    return (" AND ".join(clauses) or "1"), params
-
-
-def _vector_candidates(lib: Library, query: np.ndarray, options: SearchOptions,
+def _vector_candidates(index: SearchIndex, query: np.ndarray, options: SearchOptions,
                        n: int) -> list[tuple[int, float]]:
-    if not options.filtered:
-        labels, scores = lib.graph.search(lib.codec.query(query), n)
+    where = options.where()
+    if not where:
+        labels, scores = index.graph.search(index.codec.query(query), n)
         return list(zip(labels.tolist(), scores.tolist()))
-    where, params = _filter_sql(options)
-    ids = [r[0] for r in lib.store.db.execute(
-        f"SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id WHERE {where}", params)]
+    ids = index.store.chunk_ids_where(where)
     if not ids:
         return []
-    q = lib.codec.query(query)
+    q = index.codec.query(query)
     if len(ids) <= EXACT_LIMIT:
-        blobs = lib.store.chunk_vectors(ids)
+        blobs = index.store.chunk_vectors(ids)
         order = list(blobs)
-        vectors = lib.codec.decode(lib.codec.from_bytes([blobs[i] for i in order]))
+        vectors = index.codec.decode(index.codec.from_bytes([blobs[i] for i in order]))
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         sims = vectors @ q
         top = np.argsort(-sims)[:n]
         return [(order[i], float(sims[i])) for i in top]
     allowed = set(ids)
-    labels, scores = lib.graph.search(q, n, allowed=allowed)
+    labels, scores = index.graph.search(q, n, allowed=allowed)
     return list(zip(labels.tolist(), scores.tolist()))
 
 
-def keyword_candidates(lib: Library, text: str, options: SearchOptions,
+def keyword_candidates(index: SearchIndex, text: str, options: SearchOptions,
                        budget: float | None = None) -> list[tuple[int, float]]:
     """(chunk id, BM25 relevance, higher is better) best first, at most ``candidates(options)``.
 
@@ -184,15 +151,15 @@ def keyword_candidates(lib: Library, text: str, options: SearchOptions,
     if not terms:
         return []
     n = candidates(options)
-    store = lib.store
-    where, params = _filter_sql(options)
+    store = index.store
+    where = options.where()
     deadline = None if budget is None else time.perf_counter() + budget
 
     def ranked(words: list[str], joiner: str) -> list[tuple[int, float]] | None:
         if deadline is not None and time.perf_counter() > deadline:
             return None
         try:
-            rows = store.keyword_search(f" {joiner} ".join(words), n, where, params, deadline)
+            rows = store.keyword_search(f" {joiner} ".join(words), n, where, deadline)
         except QueryTimeout:
             return None
         return [(cid, -rank) for cid, rank in rows]
@@ -222,7 +189,7 @@ def candidates(options: SearchOptions) -> int:
     return max(CANDIDATES, options.k * 10)
 
 
-def search(lib: Library, text: str, query: np.ndarray | None, options: SearchOptions,
+def search(index: SearchIndex, text: str, query: np.ndarray | None, options: SearchOptions,
            keyword_hits: list[tuple[int, float]] | None = None) -> list[SearchResult]:
     """Run one search; ``query`` is the text's vector (None for keyword-only).
     ``keyword_hits``: the keyword side's candidates when the caller ran it already (in
@@ -231,12 +198,12 @@ def search(lib: Library, text: str, query: np.ndarray | None, options: SearchOpt
     n = candidates(options)
     vector_hits: list[tuple[int, float]] = []
     if options.mode in ("hybrid", "vector") and query is not None:
-        vector_hits = _vector_candidates(lib, query, options, n)
+        vector_hits = _vector_candidates(index, query, options, n)
     if keyword_hits is None:
         keyword_hits = []
         if options.mode in ("hybrid", "keyword") and text.strip():
             budget = KEYWORD_BUDGET_S if options.mode == "hybrid" else None
-            keyword_hits = keyword_candidates(lib, text, options, budget)
+            keyword_hits = keyword_candidates(index, text, options, budget)
     fused: dict[int, float] = {}
     for rank, (cid, _) in enumerate(vector_hits):
         fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
@@ -248,11 +215,11 @@ def search(lib: Library, text: str, query: np.ndarray | None, options: SearchOpt
         order = [cid for cid, _ in keyword_hits]
     else:
         order = sorted(fused, key=lambda cid: -fused[cid])
-    rows = shape(lib, order, options)
-    return _scored(lib, rows, text, query, dict(vector_hits))
+    rows = shape(index.store, order, options)
+    return _scored(index, rows, text, query, dict(vector_hits))
 
 
-def _scored(lib: Library, rows: list[tuple[ChunkRow, tuple[str, ...], int]], text: str,
+def _scored(index: SearchIndex, rows: list[tuple[ChunkRow, tuple[str, ...], int]], text: str,
             query: np.ndarray | None, cosine: dict[int, float]) -> list[SearchResult]:
     """Results with their relevance; the cosine of a passage the graph did not return (a
     keyword-only candidate) is computed from its stored vector."""
@@ -260,9 +227,9 @@ def _scored(lib: Library, rows: list[tuple[ChunkRow, tuple[str, ...], int]], tex
     if query is not None:
         missing = [row.id for row, _, _ in rows if row.id not in cosine]
         if missing:
-            q = lib.codec.query(query)
-            for cid, blob in lib.store.chunk_vectors(missing).items():
-                v = lib.codec.decode(lib.codec.from_bytes([blob]))[0]
+            q = index.codec.query(query)
+            for cid, blob in index.store.chunk_vectors(missing).items():
+                v = index.codec.decode(index.codec.from_bytes([blob]))[0]
                 cosine[cid] = float(v @ q / max(float(np.linalg.norm(v)), 1e-12))
     results = []
     for row, copies, more in rows:
@@ -277,7 +244,7 @@ def _scored(lib: Library, rows: list[tuple[ChunkRow, tuple[str, ...], int]], tex
     return results
 
 
-def shape(lib: Library, order: list[int],
+def shape(store: Store, order: list[int],
           options: SearchOptions) -> list[tuple[ChunkRow, tuple[str, ...], int]]:
     """Walk the ranking: drop what vanished, collapse duplicates, cap passages per file.
     Returns (passage, the other files holding it, how many more of its file were left out).
@@ -296,7 +263,7 @@ def shape(lib: Library, order: list[int],
     more: dict[int, int] = {}
     for start in range(0, len(order), SHAPE_BLOCK):
         block = order[start:start + SHAPE_BLOCK]
-        rows = lib.store.chunk_rows(block)
+        rows = store.chunk_rows(block)
         for cid in block:
             row = rows.get(cid)
             if row is None or cid == options.exclude_chunk:

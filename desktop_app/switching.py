@@ -10,34 +10,40 @@ resumed by the next switch to that model (what it finished is unchanged then).
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop_app.embedding import Encoder, ModelProfile
+from desktop_app.embedding import ModelProfile
 from desktop_app.events import SyncControl, SyncProgress
+from desktop_app.failures import LibraryError
 
 if TYPE_CHECKING:
     from desktop_app.library import Library
 
+#: opens (or makes) the library that a switch builds in a folder, for a model
+OpenStaging = Callable[[Path, ModelProfile, "Path | None"], "Library"]
 
-def switch_model(lib: Library, profile: ModelProfile, model_dir: Path | None,
+
+def switch_model(lib: Library, open_staging: OpenStaging, profile: ModelProfile,
+                 model_dir: Path | None,
                  control: SyncControl | None = None) -> Iterator[SyncProgress]:
-    from desktop_app.library import Library, LibraryError
+    """Build ``lib``'s index again with ``profile`` beside it, then have ``lib`` adopt it.
 
+    ``open_staging`` opens the library being built; the facade passes one that makes it
+    with its own settings (chunk size, vector format, provider), so this module needs
+    nothing of the facade but its public methods.
+    """
     lib.claim_write()
     if profile.model_id == lib.profile.model_id:
         raise LibraryError(f"this library already uses {profile.model_id}")
     switching_dir = lib.data_dir / "switching"
     staging_dir = switching_dir / profile.model_id.replace("/", "--")
     try:
-        staging = Library(staging_dir, provider=lib.provider_preference, threads=lib.threads,
-                          profile=profile, model_dir=model_dir, chunk_tokens=lib.chunk_tokens,
-                          models_root=lib.models_root, vector_format=lib.codec.format)
+        staging = open_staging(staging_dir, profile, model_dir)
     except Exception:
-        _discard(staging_dir, switching_dir)
+        discard(staging_dir, switching_dir)
         raise
     finished = False
     failed = True
@@ -56,9 +62,8 @@ def switch_model(lib: Library, profile: ModelProfile, model_dir: Path | None,
             finished = event.phase == "done"
         if finished:
             staging.save_graph()
-            with staging.store.db:
-                staging.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            encoder, staging._encoder = staging._encoder, None  # reused: no second load
+            staging.store.checkpoint()
+            encoder = staging.take_encoder()  # reused: no second load
     except (GeneratorExit, KeyboardInterrupt):
         # the caller stopped: the build stays, and the next switch to this model goes on
         failed = False
@@ -70,32 +75,14 @@ def switch_model(lib: Library, profile: ModelProfile, model_dir: Path | None,
         # A build that failed (a model that cannot load, a full disk) is not worth resuming:
         # it goes, so nothing is left behind.
         if failed:
-            _discard(staging_dir, switching_dir)
+            discard(staging_dir, switching_dir)
     if finished:
-        _swap_in(lib, staging_dir, encoder)
+        lib.adopt(staging_dir, encoder)
+        discard(staging_dir, switching_dir)
 
 
-def _discard(staging_dir: Path, switching_dir: Path) -> None:
+def discard(staging_dir: Path, switching_dir: Path) -> None:
+    """Remove a build (and the switching folder, once no other model's build waits there)."""
     shutil.rmtree(staging_dir, ignore_errors=True)
     with contextlib.suppress(OSError):
-        switching_dir.rmdir()  # only when empty: another model's build may wait there
-
-
-def _swap_in(lib: Library, staging_dir: Path, encoder: Encoder | None) -> None:
-    from desktop_app.library import DB_NAME, GRAPH_NAME
-
-    with lib._swap_lock:  # no search runs on a closed connection or a half-replaced graph
-        lib.save_graph()
-        lib._close_connections()
-        for suffix in ("-wal", "-shm"):
-            (lib.data_dir / (DB_NAME + suffix)).unlink(missing_ok=True)
-        # The commit point: from here on the library is the new model's.
-        os.replace(staging_dir / DB_NAME, lib.data_dir / DB_NAME)
-        for name in (GRAPH_NAME, Path(GRAPH_NAME).with_suffix(".json").name):
-            if (staging_dir / name).exists():
-                os.replace(staging_dir / name, lib.data_dir / name)
-        _discard(staging_dir, staging_dir.parent)
-        with lib._encoder_lock:
-            lib._encoder = encoder
-        lib._load_settings()
-        lib.reopen_graph()
+        switching_dir.rmdir()

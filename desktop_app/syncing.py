@@ -14,7 +14,7 @@ import hashlib
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -29,11 +29,13 @@ from desktop_app.extract.files import open_regular
 from desktop_app.extract.registry import is_plain_text
 from desktop_app.extract.text import MAX_TEXT_BYTES
 from desktop_app.extraction import ReaderProcess, ReadJob, ReadResult, read_file
-from desktop_app.index.store import NewChunk
-from desktop_app.scanning import FileStat, Rules, os_path, scan
+from desktop_app.index.store import FileRecord, NewChunk
+from desktop_app.scanning import FileStat, Rules, ScanResult, os_path, scan
 
 if TYPE_CHECKING:
-    from desktop_app.library import Library
+    from desktop_app.embedding import Encoder
+    from desktop_app.index import Store, VectorIndex
+    from desktop_app.index.codec import VectorCodec
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,35 @@ GROUP_TOKENS = 16_384
 GROUP_FILES = 64
 PREFETCH_FILES = 8
 GRAPH_SAVE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class SyncParts:
+    """What a sync works with, handed in by the library: its database (this thread's
+    connection), vector graph and codec, its model (loaded only when something is to be
+    embedded), and the settings that shape what is indexed."""
+
+    store: Store
+    graph: VectorIndex
+    codec: VectorCodec
+    encoder: Callable[[], Encoder]  # the model, loaded on first call
+    loaded_encoder: Callable[[], Encoder | None]  # the model if it is loaded, else None
+    save_graph: Callable[..., None]  # save_graph(if_due=True): written if enough changed
+    chunk_tokens: int
+    max_file_bytes: int
+    exclude_patterns: tuple[str, ...]
+    ocr: bool = True  # scanned pages and pictures read by OCR (a library setting)
+    ocr_cache: str | None = None  # where pages read by OCR are kept (desktop_app.extract.ocr_cache)
+
+
+@dataclass
+class Plan:
+    """What a scan found to do: the files to look at and the known files that are gone."""
+
+    found: ScanResult
+    known: dict[str, FileRecord]
+    todo: list[FileStat]
+    gone: list[FileRecord]
 
 
 @dataclass
@@ -83,13 +114,16 @@ def file_sha256(path: str, limit: int) -> str | None:
 
 
 class Syncer:
-    def __init__(self, library: Library, control: SyncControl) -> None:
-        self.lib = library
+    """One sync, run as a generator of progress events: ``run`` takes it through its
+    steps, each its own method (scan, hash, moves, deletions, copies, extract + embed)."""
+
+    def __init__(self, parts: SyncParts, control: SyncControl) -> None:
+        self.parts = parts
         self.control = control
         self.started = time.perf_counter()
         self.counts: dict[str, int] = dict.fromkeys(
             ("indexed", "skipped", "failed", "removed", "moved", "copied", "unchanged",
-             "chunks", "pages"), 0)
+             "chunks", "pages", "ocr_pages"), 0)
         self.files_total = 0
         self.files_done = 0
         self.bytes_total = 0
@@ -111,6 +145,7 @@ class Syncer:
         return SyncProgress(phase=phase, files_total=self.files_total,
                             files_done=self.files_done, chunks_done=self.counts["chunks"],
                             pages_done=self.counts["pages"], elapsed=elapsed,
+                            ocr_pages_done=self.counts["ocr_pages"],
                             chunks_per_second=rate, eta_seconds=eta, current=current,
                             outcome=outcome)
 
@@ -123,9 +158,26 @@ class Syncer:
 
     # -- the run -------------------------------------------------------------------------
     def run(self, only: Iterable[str] | None = None) -> Iterator[SyncProgress]:
-        lib, store = self.lib, self.lib.store
         yield SyncProgress(phase="scanning")
-        rules = Rules(removed=tuple(store.excluded()), patterns=tuple(lib.exclude_patterns))
+        plan = self._plan(only)
+        hashes = yield from self._hash(plan)
+        if hashes is None:
+            yield from self._cancelled(plan.found)
+            return
+        embed = yield from self._reuse_moved(plan, hashes)
+        yield from self._remove_gone(plan.gone)
+        fresh = yield from self._reuse_copies(embed, hashes)
+        yield from self._embed_all(fresh, hashes)
+        if self.control.cancelled:
+            yield from self._cancelled(plan.found)
+            return
+        self.parts.save_graph(if_due=True)
+        yield replace(self._progress("done"), summary=self._summary(plan.found, False))
+
+    def _plan(self, only: Iterable[str] | None) -> Plan:
+        """Scan, and compare with what the library knows (size and mtime_ns)."""
+        store = self.parts.store
+        rules = Rules(removed=tuple(store.excluded()), patterns=self.parts.exclude_patterns)
         found = scan(store.roots(), rules, only)
         if found.full:
             store.set_ignored_counts(dict(found.ignored))
@@ -138,20 +190,24 @@ class Syncer:
         for path, st in found.files.items():
             rec = known.get(path)
             if (rec and rec.size == st.size and rec.mtime_ns == st.mtime_ns
-                    and rec.status != "failed"):
+                    and rec.status != "failed" and not self._needs_ocr(rec)):
                 self.counts["unchanged"] += 1
                 continue
             todo.append(st)
         self.files_total = len(todo) + len(gone)
+        return Plan(found, known, todo, gone)
 
+    def _hash(self, plan: Plan) -> Generator[SyncProgress, None, dict[str, str] | None]:
+        """The sha256 of each file to look at (None: the sync was cancelled meanwhile)."""
+        limit = self.parts.max_file_bytes
         hashes: dict[str, str] = {}
         last_report = time.perf_counter()
-        for st in todo:
-            if st.size > lib.max_file_bytes or st.verdict is not None:
+        for st in plan.todo:
+            if st.size > limit or st.verdict is not None:
                 continue
             # an unreadable file is reported with its reason when it is prepared
             with contextlib.suppress(OSError, ExtractionError):
-                digest = file_sha256(os_path(st.path), lib.max_file_bytes)
+                digest = file_sha256(os_path(st.path), limit)
                 if digest is not None:
                     hashes[st.path] = digest
             if time.perf_counter() - last_report > 0.5:
@@ -159,18 +215,23 @@ class Syncer:
                 yield SyncProgress(phase="scanning", files_total=self.files_total,
                                    current=st.path, elapsed=time.perf_counter() - self.started)
             if self.control.cancelled:
-                yield from self._cancelled(found)
-                return
+                return None
+        return hashes
 
-        # Moves and renames: a vanished file's content turned up under a new path.
-        gone_by_hash = {rec.sha256: rec for rec in gone if rec.sha256 and rec.status == "indexed"}
+    def _reuse_moved(self, plan: Plan,
+                     hashes: dict[str, str]) -> Generator[SyncProgress, None, list[FileStat]]:
+        """Moves and renames (a vanished file's content turned up under a new path) and
+        touched files keep their vectors; the files left are to be read."""
+        store = self.parts.store
+        gone_by_hash = {rec.sha256: rec for rec in plan.gone
+                        if rec.sha256 and rec.status == "indexed"}
         embed: list[FileStat] = []
-        for st in todo:
+        for st in plan.todo:
             digest = hashes.get(st.path)
-            rec = known.get(st.path)
+            rec = plan.known.get(st.path)
             if rec is None and digest in gone_by_hash:
                 moved = gone_by_hash.pop(digest)
-                gone.remove(moved)
+                plan.gone.remove(moved)
                 self.files_total -= 1
                 store.move_file(moved.id, st.path, st.size, st.mtime_ns)
                 yield self._finish(FileOutcome(st.path, "moved", f"from {moved.path}",
@@ -182,75 +243,81 @@ class Syncer:
                 self.counts["unchanged"] += 1
             else:
                 embed.append(st)
+        return embed
 
+    def _remove_gone(self, gone: list[FileRecord]) -> Iterator[SyncProgress]:
         for rec in gone:
-            lib.graph.remove(store.delete_files([rec.id]))
+            self.parts.graph.remove(self.parts.store.delete_files([rec.id]))
             yield self._finish(FileOutcome(rec.path, "removed"))
 
-        # Copies: the same content is already indexed under another path.
+    def _reuse_copies(self, files: list[FileStat],
+                      hashes: dict[str, str]) -> Generator[SyncProgress, None, list[FileStat]]:
+        """A file whose content is already indexed under another path takes its passages
+        and vectors; the files left are new content."""
+        store, graph, codec = self.parts.store, self.parts.graph, self.parts.codec
         fresh: list[FileStat] = []
-        for st in embed:
+        for st in files:
             digest = hashes.get(st.path)
             source = store.indexed_file_with_sha256(digest) if digest else None
-            if source is not None and source.path != st.path:
-                chunks = store.chunks_of_file(source.id)
-                new_ids, replaced = store.record_file(
-                    st.path, size=st.size, mtime_ns=st.mtime_ns, sha256=digest,
-                    status="indexed", reason=None, pages=source.pages, chunks=chunks)
-                lib.graph.remove(replaced)
-                if chunks:
-                    lib.graph.add(np.asarray(new_ids),
-                                  lib.codec.decode(np.stack([c.vector for c in chunks])))
-                yield self._finish(FileOutcome(st.path, "copied", f"same content as {source.path}",
-                                               chunks=len(chunks), pages=source.pages))
-            else:
+            if source is None or source.path == st.path:
                 fresh.append(st)
+                continue
+            chunks = store.chunks_of_file(source.id)
+            new_ids, replaced = store.record_file(
+                st.path, size=st.size, mtime_ns=st.mtime_ns, sha256=digest,
+                status="indexed", reason=None, pages=source.pages, chunks=chunks)
+            graph.remove(replaced)
+            if chunks:
+                graph.add(np.asarray(new_ids), codec.decode(np.stack([c.vector for c in chunks])))
+            yield self._finish(FileOutcome(st.path, "copied", f"same content as {source.path}",
+                                           chunks=len(chunks), pages=source.pages))
+        return fresh
 
-        yield from self._embed_all(fresh, hashes)
-        if self.control.cancelled:
-            yield from self._cancelled(found)
-            return
-        lib.save_graph(if_due=True)
-        yield replace(self._progress("done"), summary=self._summary(found, False))
-
-    def _cancelled(self, found) -> Iterator[SyncProgress]:
-        self.lib.save_graph(if_due=True)
+    def _cancelled(self, found: ScanResult) -> Iterator[SyncProgress]:
+        self.parts.save_graph(if_due=True)
         yield replace(self._progress("cancelled"), summary=self._summary(found, True))
 
-    def _summary(self, found, cancelled: bool) -> SyncSummary:
+    def _needs_ocr(self, rec: FileRecord) -> bool:
+        """A scan left unread for want of OCR, now that OCR is on."""
+        return self.parts.ocr and rec.status == "skipped" and "needs OCR" in (rec.reason or "")
+
+    def _summary(self, found: ScanResult, cancelled: bool) -> SyncSummary:
         c = self.counts
+        encoder = self.parts.loaded_encoder()
         return SyncSummary(
             indexed=c["indexed"], skipped=c["skipped"], failed=c["failed"], removed=c["removed"],
             moved=c["moved"], copied=c["copied"], unchanged=c["unchanged"], chunks=c["chunks"],
-            pages=c["pages"], tokens=self.lib.encoder.stats.tokens_encoded - self.tokens_at_start
-            if self.lib._encoder else 0,
+            pages=c["pages"], ocr_pages=c["ocr_pages"],
+            tokens=encoder.stats.tokens_encoded - self.tokens_at_start if encoder else 0,
             seconds=time.perf_counter() - self.started, unreadable=tuple(found.unreadable),
             missing_roots=tuple(found.missing_roots), cancelled=cancelled,
             ignored=tuple(sorted(found.ignored.items())))
 
     # -- reading (a helper thread, or a child process) ------------------------------------
     def _read(self, st: FileStat, reader: ReaderProcess | None,
-              pool: ThreadPoolExecutor) -> Future[ReadResult]:
+              pool: ThreadPoolExecutor, sha256: str | None = None) -> Future[ReadResult]:
         """Start reading a file: checked here, extracted and chunked by ``reader`` (a child
         process) or on ``pool``'s thread."""
-        lib = self.lib
+        parts = self.parts
         early = None
         if st.verdict is not None:
             early = ReadResult(*st.verdict)
-        elif st.size > lib.max_file_bytes:
+        elif st.size > parts.max_file_bytes:
             early = ReadResult("skipped", f"too large ({st.size / 2**20:.0f} MB; limit "
-                                          f"{lib.max_file_bytes / 2**20:.0f} MB)")
+                                          f"{parts.max_file_bytes / 2**20:.0f} MB)")
         elif st.size == 0:
             early = ReadResult("skipped", "empty file")
         if early is not None:
             done: Future[ReadResult] = Future()
             done.set_result(early)
             return done
-        job = ReadJob(os_path(st.path), st.size, st.mtime_ns, str(lib.encoder.tokenizer_path),
-                      lib.chunk_tokens)
+        encoder = parts.encoder()
+        job = ReadJob(os_path(st.path), st.size, st.mtime_ns, str(encoder.tokenizer_path),
+                      parts.chunk_tokens, ocr=parts.ocr, ocr_cache=parts.ocr_cache,
+                      sha256=sha256)
         if reader is not None:
             return reader.submit(job)
-        return pool.submit(read_file, job, lib.encoder.tokenize)
+        return pool.submit(read_file, job, encoder.tokenize)
 
     def _reader_for(self, files: list[FileStat]) -> ReaderProcess | None:
         """A child process to read the files in (``desktop_app.extraction``); None for a few
@@ -266,8 +333,7 @@ class Syncer:
     def _embed_all(self, files: list[FileStat], hashes: dict[str, str]) -> Iterator[SyncProgress]:
         if not files:
             return
-        lib = self.lib
-        encoder = lib.encoder  # load before timing the rate
+        encoder = self.parts.encoder()  # load before timing the rate
         self.tokens_at_start = encoder.stats.tokens_encoded
         self.bytes_total = sum(st.size for st in files)
         self.index_started = time.perf_counter()
@@ -289,17 +355,20 @@ class Syncer:
                 while queue and len(pending) < PREFETCH_FILES:
                     st = queue.popleft()
                     try:
-                        pending.append((st, self._read(st, reader, pool)))
+                        pending.append((st, self._read(st, reader, pool,
+                                                       hashes.get(st.path))))
                     except OSError as exc:  # the child cannot start: read here instead
                         log.warning("reading files on a thread: no extraction process (%s)", exc)
                         assert reader is not None
                         reader.close()
                         reader = None
-                        pending.append((st, self._read(st, None, pool)))
+                        pending.append((st, self._read(st, None, pool,
+                                                       hashes.get(st.path))))
 
             def take() -> Prepared:
                 st, future = pending.popleft()
                 result = reader.result(future) if reader is not None else future.result()
+                self.counts["ocr_pages"] += result.ocr_pages
                 return Prepared(st, hashes.get(st.path), result.status, result.reason,
                                 result.pages, result.chunks)
 
@@ -338,18 +407,18 @@ class Syncer:
 
     def _record_failure(self, prepared: Prepared) -> SyncProgress:
         st = prepared.stat
-        _, replaced = self.lib.store.record_file(
+        _, replaced = self.parts.store.record_file(
             st.path, size=st.size, mtime_ns=st.mtime_ns, sha256=prepared.sha256,
             status=prepared.status, reason=prepared.reason)
-        self.lib.graph.remove(replaced)
+        self.parts.graph.remove(replaced)
         return self._finish(FileOutcome(st.path, prepared.status, prepared.reason), st.size)
 
     def _embed_group(self, group: list[Prepared]) -> Iterator[SyncProgress]:
-        lib = self.lib
+        parts = self.parts
         self.control.wait_if_paused()
         if self.control.cancelled:
             return
-        job = lib.encoder.iter_embed_documents([[c.token_ids for c in p.chunks] for p in group])
+        job = parts.encoder().iter_embed_documents([[c.token_ids for c in p.chunks] for p in group])
         current = group[0].stat.path
         while True:
             try:
@@ -363,19 +432,19 @@ class Syncer:
                 return  # nothing of this group was committed; it is redone next time
         for prepared, vecs in zip(group, vectors):
             st = prepared.stat
-            stored = lib.codec.encode(vecs)
+            stored = parts.codec.encode(vecs)
             rows = [NewChunk(c.page, c.char_start, c.char_end, c.text, q)
                     for c, q in zip(prepared.chunks, stored)]
-            new_ids, replaced = lib.store.record_file(
+            new_ids, replaced = parts.store.record_file(
                 st.path, size=st.size, mtime_ns=st.mtime_ns, sha256=prepared.sha256,
                 status="indexed", reason=prepared.reason, pages=prepared.pages, chunks=rows)
-            lib.graph.remove(replaced)
-            lib.graph.add(np.asarray(new_ids, dtype=np.int64), lib.codec.decode(stored))
+            parts.graph.remove(replaced)
+            parts.graph.add(np.asarray(new_ids, dtype=np.int64), parts.codec.decode(stored))
             self.counts["chunks"] += len(rows)
             self.counts["pages"] += prepared.pages
             yield self._finish(FileOutcome(st.path, "indexed", prepared.reason,
                                            chunks=len(rows), pages=prepared.pages), st.size)
         if time.perf_counter() - self.last_save > GRAPH_SAVE_SECONDS:
-            lib.save_graph(if_due=True)
+            parts.save_graph(if_due=True)
             self.last_save = time.perf_counter()
 

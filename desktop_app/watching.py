@@ -37,6 +37,8 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
+from desktop_app.paths import under_any
+
 log = logging.getLogger(__name__)
 
 #: Returned by ``FolderWatcher.wait`` when only a full rescan can tell what changed.
@@ -70,10 +72,6 @@ def _identity(path: str) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_dev, st.st_ino if stat.S_ISDIR(st.st_mode) else -1
-
-
-def _under(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 class FolderWatcher:
@@ -243,4 +241,4 @@ class FolderWatcher:
         batch |= self._pending  # a folder that came back meanwhile
         self._pending.clear()
         away = self.away()
-        return frozenset(p for p in batch if not any(_under(p, r) for r in away))
+        return frozenset(p for p in batch if not under_any(p, away))

@@ -12,8 +12,12 @@
    - Windows: ``desktop-app-<version>-windows-x64-setup.exe`` from Inno Setup's ``ISCC``
      (``installer/windows/desktop-app.iss``).
 
-Needs the build extra: ``pip install -e ".[build]"``. Outputs stay in installer/build and
-installer/dist, which git ignores.
+Needs the build extra, at the versions pinned in installer/constraints.txt:
+``pip install -c installer/constraints.txt -e ".[build]"``; the build stops if the
+environment differs from the pins (``python installer/constraints.py`` re-pins after an
+upgrade, ``--ignore-constraints`` builds anyway). Every bundle carries the app's LICENSE,
+THIRD-PARTY-NOTICES.txt and the licence texts of what it bundles (installer/notices.py).
+Outputs stay in installer/build and installer/dist, which git ignores.
 """
 
 from __future__ import annotations
@@ -107,8 +111,16 @@ def _reset_owner(info: tarfile.TarInfo) -> tarfile.TarInfo:
     return info
 
 
+def notices_in(folder: Path) -> Path:
+    """Where the frozen app keeps LICENSE, THIRD-PARTY-NOTICES.txt and licenses/ (the data
+    folder PyInstaller makes beside the executable)."""
+    internal = folder / "_internal"
+    return internal if internal.is_dir() else folder
+
+
 def package_linux(folder: Path, ver: str) -> Path:
-    """A tarball: the app folder, install.sh/uninstall.sh, the desktop entry and the icon."""
+    """A tarball: the app folder, install.sh/uninstall.sh, the desktop entry, the icon, and
+    the licence and notices at its top where people look for them."""
     name = f"desktop-app-{ver}-linux-{machine()}"
     archive = DIST / f"{name}.tar.gz"
     linux = HERE / "linux"
@@ -129,6 +141,9 @@ def package_linux(folder: Path, ver: str) -> Path:
                                (linux / "desktop-app.desktop", "desktop-app.desktop"),
                                (resources / "app-icon.png", "desktop-app.png"),
                                (resources / "app-icon.svg", "desktop-app.svg"),
+                               (notices_in(folder) / "LICENSE", "LICENSE"),
+                               (notices_in(folder) / "THIRD-PARTY-NOTICES.txt",
+                                "THIRD-PARTY-NOTICES.txt"),
                                (WORK / "README.txt", "README.txt")):
             tar.add(source, arcname=f"{name}/{target}", filter=_reset_owner)
     return archive
@@ -184,7 +199,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="package without running the frozen app's --self-test")
     parser.add_argument("--no-package", action="store_true",
                         help="stop after freezing (and the self-test)")
+    parser.add_argument("--ignore-constraints", action="store_true",
+                        help="build even if installed versions differ from constraints.txt")
     args = parser.parse_args(argv)
+    from constraints import CONSTRAINTS, check
+
+    problems = check()
+    if problems:
+        print(f"this environment differs from {CONSTRAINTS.relative_to(ROOT)}:",
+              *problems, sep="\n  ", file=sys.stderr)
+        if not args.ignore_constraints:
+            print("install the pinned versions (pip install -c installer/constraints.txt -e "
+                  "\".[build]\"), re-pin (python installer/constraints.py), or pass "
+                  "--ignore-constraints", file=sys.stderr)
+            return 1
     ver = version()
     folder = run_pyinstaller(args.clean)
     print(f"app folder: {folder} ({megabytes(folder_size(folder))})")

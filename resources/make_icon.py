@@ -1,14 +1,16 @@
-"""Render the application icon's PNG (and Windows .ico) from the hand-written SVG.
+"""Render the application icon's PNGs (and a Windows .ico) from the hand-written SVG.
 
-Run from anywhere: ``python resources/make_icon.py``. Writes ``resources/app-icon.png``
-(256 px), ``resources/app-icon-<n>.png`` for the smaller sizes desktops ask for, and
-``resources/app-icon.ico``, then copies the SVG and PNGs into ``desktop_app/resources/`` so
-they install with the package.
+Run from anywhere: ``python resources/make_icon.py``. The icon has one home, the package's
+``desktop_app/resources/`` (the running app, ``--install-desktop-entry`` and the installers
+all read it there): the source ``app-icon.svg`` lives there, and this writes beside it
+``app-icon.png`` (256 px) and ``app-icon-<n>.png`` for the other sizes desktops ask for.
+``resources/app-icon.ico`` (256 px) is written here, outside the package; the installers
+assemble their own .ico and .icns from the PNGs (``installer/icons.py``).
 """
 
 from __future__ import annotations
 
-import shutil
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from PySide6.QtSvg import QSvgRenderer
 
 HERE = Path(__file__).resolve().parent
 PACKAGE_RESOURCES = HERE.parent / "desktop_app" / "resources"
+SVG = PACKAGE_RESOURCES / "app-icon.svg"
 SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 
@@ -31,25 +34,32 @@ def render(renderer: QSvgRenderer, size: int) -> QImage:
     return image
 
 
+def save(image: QImage, target: Path) -> bool:
+    """Write ``image`` to ``target`` through a temporary file, so no half-written icon is
+    left if it fails; the format comes from the target's suffix."""
+    temporary = target.with_name(f".{target.name}.tmp")
+    if not image.save(str(temporary), target.suffix[1:].upper()):
+        temporary.unlink(missing_ok=True)
+        return False
+    os.replace(temporary, target)
+    return True
+
+
 def main() -> int:
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841 (fonts)
-    svg = HERE / "app-icon.svg"
-    renderer = QSvgRenderer(str(svg))
+    renderer = QSvgRenderer(str(SVG))
     if not renderer.isValid():
-        print(f"cannot read {svg}", file=sys.stderr)
+        print(f"cannot read {SVG}", file=sys.stderr)
         return 1
-    PACKAGE_RESOURCES.mkdir(exist_ok=True)
-    shutil.copyfile(svg, PACKAGE_RESOURCES / svg.name)
     for size in SIZES:
-        image = render(renderer, size)
         name = "app-icon.png" if size == 256 else f"app-icon-{size}.png"
-        image.save(str(HERE / name))
-        shutil.copyfile(HERE / name, PACKAGE_RESOURCES / name)
+        if not save(render(renderer, size), PACKAGE_RESOURCES / name):
+            print(f"cannot write {PACKAGE_RESOURCES / name}", file=sys.stderr)
+            return 1
     # Qt's ICO writer stores one size per call; 256 px is what Windows scales down from.
-    if not render(renderer, 256).save(str(HERE / "app-icon.ico")):
+    if not save(render(renderer, 256), HERE / "app-icon.ico"):
         print("note: this Qt build cannot write .ico; skipped", file=sys.stderr)
-    print(f"wrote icons for sizes {', '.join(map(str, SIZES))} to {HERE} and "
-          f"{PACKAGE_RESOURCES}")
+    print(f"wrote icons for sizes {', '.join(map(str, SIZES))} to {PACKAGE_RESOURCES}")
     return 0
 
 

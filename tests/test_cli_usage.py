@@ -164,15 +164,15 @@ def test_a_file_added_explicitly_is_listed_as_a_file_and_the_unsupported_one_is_
         tmp_path):
     note = tmp_path / "note.txt"
     note.write_text(VOLCANO)
-    picture = tmp_path / "photo.png"
-    picture.write_bytes(b"\x89PNG\r\n")
+    picture = tmp_path / "song.mp3"
+    picture.write_bytes(b"ID3\x04")
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "tax.md").write_text(TAX)
     note, picture, docs = note.resolve(), picture.resolve(), docs.resolve()
     data = tmp_path / "data"
     proc = cli("index", str(note), str(picture), str(docs), "--data-dir", str(data))
-    assert f"{picture}: not a supported document type (.png files are not read" in proc.stderr
+    assert f"{picture}: not a supported document type (.mp3 files are not read" in proc.stderr
     assert proc.stdout.strip().splitlines()[-1].startswith("done: 2 indexed")
     status = json.loads(cli("status", "--json", "--data-dir", str(data)).stdout)
     assert status["folders"] == [str(docs)] and status["added_files"] == [str(note)]

@@ -17,6 +17,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from desktop_app.library import Library
+from desktop_app.searching import SearchOptions
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
 
@@ -101,7 +102,7 @@ def check_sound(data: Path) -> set[str]:
             # a chunk's own stored vector must find it: proof that it is in the graph
             record = lib.store.files()[path]
             chunk_id = lib.store.chunk_ids_of([record.id])[0]
-            hits = lib.search_vector(lib.chunk_vector(chunk_id), k=1)
+            hits = lib.search_vector(lib.chunk_vector(chunk_id), SearchOptions(k=1))
             assert hits[0].path == path, f"{path} not found after the crash"
         return indexed
 
@@ -121,7 +122,7 @@ def test_sigkill_at_several_moments_loses_nothing_committed(tmp_path):
     for name in ("vectors.hnsw", "vectors.json"):
         (data / name).unlink(missing_ok=True)
     with Library(data) as lib:
-        assert lib.graph.labels() == lib.store.chunk_ids() and lib._encoder is None
+        assert lib.graph.labels() == lib.store.chunk_ids() and not lib.model_loaded
     # resume: only what was not committed is embedded
     with Library(data) as lib:
         summary = list(lib.sync())[-1].summary
@@ -131,4 +132,4 @@ def test_sigkill_at_several_moments_loses_nothing_committed(tmp_path):
         assert rows[0] == rows[1] == FILES
         late = sorted(set(signatures) - before)[-1]
         chunk_id = lib.store.chunk_ids_of([lib.store.files()[late].id])[0]
-        assert lib.search_vector(lib.chunk_vector(chunk_id), k=1)[0].path == late
+        assert lib.search_vector(lib.chunk_vector(chunk_id), SearchOptions(k=1))[0].path == late

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.library import DamagedLibraryError, Library
+from desktop_app.searching import SearchOptions
 
 WORDS = ("amber", "basalt", "cobalt", "dune", "ember", "fjord", "glacier", "harbor", "iris",
          "jasper", "kelp", "lagoon", "meadow", "nectar", "orchid", "prairie")
@@ -137,7 +138,8 @@ def test_rebuild_keeps_the_damaged_copy_aside_and_indexes_the_folders_again(
         indexed = {Path(p).name for p, r in lib.store.files().items() if r.status == "indexed"}
         assert "volcanoes.txt" in indexed and "report-12.txt" in indexed
         assert not any(name.startswith("report-0") for name in indexed)
-        assert lib.search("lava flows downhill", k=1)[0].path.endswith("volcanoes.txt")
+        [top] = lib.search("lava flows downhill", SearchOptions(k=1))
+        assert top.path.endswith("volcanoes.txt")
     assert cli(data, "status").returncode == 0
 
 

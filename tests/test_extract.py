@@ -360,7 +360,7 @@ def test_supported_suffixes_route_case_insensitively() -> None:
     assert {".pdf", ".epub", ".txt", ".html", ".py"} <= SUPPORTED_SUFFIXES
     assert is_supported("Report.PDF")
     assert is_supported(Path("notes.Md"))
-    assert not is_supported("photo.jpg")
+    assert is_supported("photo.JPG")  # pictures of text are read by OCR
     assert not is_supported("comic.cbz")
     assert not is_supported("Makefile")
 
@@ -371,8 +371,8 @@ def test_uppercase_suffix_is_read(tmp_path: Path) -> None:
 
 
 def test_unsupported_suffix_is_skipped(tmp_path: Path) -> None:
-    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff")
-    assert _reason(tmp_path / "photo.jpg") == ("skipped", "unsupported file type (.jpg)")
+    (tmp_path / "song.mp3").write_bytes(b"ID3\x03")
+    assert _reason(tmp_path / "song.mp3") == ("skipped", "unsupported file type (.mp3)")
 
 
 @pytest.mark.parametrize("name", ["gone.txt", "gone.pdf"])

@@ -14,6 +14,7 @@ from proc_helpers import children
 from desktop_app import extraction, syncing
 from desktop_app.extraction import ReaderProcess, ReadJob, read_file
 from desktop_app.library import Library
+from desktop_app.searching import SearchOptions
 
 FAKE = [sys.executable, str(Path(__file__).with_name("fake_reader.py"))]
 
@@ -150,7 +151,7 @@ def _index(data: Path, folder: Path) -> tuple[dict[str, tuple[str, int]], list[s
         for _ in lib.sync():
             pass
         files = {Path(p).name: (r.status, r.chunks) for p, r in lib.store.files().items()}
-        hits = [Path(r.path).name for r in lib.search("expenses of the senate", k=3)]
+        hits = [Path(r.path).name for r in lib.search("expenses of the senate", SearchOptions(k=3))]
     return files, hits
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.library import DiskFullError, Library
+from desktop_app.searching import SearchOptions
 
 DOCS = {
     "volcanoes.txt": "Volcanoes erupt when magma rises through the crust; lava flows downhill.",
@@ -141,7 +142,7 @@ def test_saving_the_graph_on_a_full_disk_keeps_the_saved_one_and_no_temp_file(
         assert leftovers(data) == []
         assert (data / "vectors.hnsw").read_bytes() == saved
         # searching is not affected
-        assert lib.search("birds migrate", k=1)[0].path.endswith("birds.txt")
+        assert lib.search("birds migrate", SearchOptions(k=1))[0].path.endswith("birds.txt")
         filler.unlink()
         lib.save_graph()
         assert (data / "vectors.hnsw").read_bytes() != saved

@@ -4,15 +4,16 @@ caught up after a crash, never holding a search behind a long insert."""
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
 from test_library import write_docs
 
+from desktop_app.data_folder import GRAPH_NAME
 from desktop_app.index import Store, VectorIndex, ann
 from desktop_app.index.keeper import GraphKeeper
-from desktop_app.library import GRAPH_NAME, Library
+from desktop_app.library import Library
+from desktop_app.searching import SearchOptions
 
 
 def make_library(tmp_path: Path) -> Path:
@@ -48,9 +49,9 @@ def test_a_search_is_not_held_up_by_a_long_insert():
                     target=lambda: answers.append(graph.search(bulk[0], 5)[0]))
                 search.start()
                 searches.append(search)
-                deadline = time.monotonic() + 60
-                while not graph._searches_waiting:  # it queues for the lock we hold
-                    assert time.monotonic() < deadline, "the search never asked for the lock"
+                with graph._searches_done:  # it queues for the lock we hold
+                    asked = graph._searches_done.wait_for(lambda: graph._searches_waiting, 60)
+                assert asked, "the search never asked for the graph"
 
         def knn_query(self, *args, **kwargs):
             count_seen_by_search.append(hnsw.get_current_count())
@@ -79,11 +80,11 @@ def test_a_large_graph_is_saved_once_enough_changed_and_always_on_close(tmp_path
     assert len(lib.graph) > total and 0 < lib.graph.unsaved < total / 2
     assert graph_file.stat().st_mtime_ns == saved, "one new file rewrote the whole graph"
     # a crash now (nothing saved on the way out): the next open catches up from SQLite
-    lib._close_connections()
+    lib._connections.close_all()
     lib._lock.release()
     reopened = Library(data)
     assert reopened.graph.labels() == reopened.store.chunk_ids()
-    hit = reopened.search("ice shaping valleys", k=1, mode="vector")[0]
+    hit = reopened.search("ice shaping valleys", SearchOptions(k=1, mode="vector"))[0]
     assert Path(hit.path).name == "new.txt"
     reopened.close()
     assert graph_file.stat().st_mtime_ns != saved, "closing saves what changed"
@@ -109,7 +110,7 @@ def test_the_library_opens_before_its_graph_and_searches_by_keyword_meanwhile(
         loading = lib.graph_loading()
         assert loading == (0, lib.store.counts()["chunks"]), "(inserted, to insert)"
         assert lib.status().graph_loading == loading
-        hits = lib.search("when are income tax returns due", k=1)
+        hits = lib.search("when are income tax returns due", SearchOptions(k=1))
         assert hits and Path(hits[0].path).name == "tax.md", "the keyword side answers"
         # a sync waits for the graph instead of writing into a half-built one
         synced = threading.Event()
@@ -119,7 +120,8 @@ def test_the_library_opens_before_its_graph_and_searches_by_keyword_meanwhile(
         assert lib.wait_for_graph(30) and synced.wait(30)
         assert lib.graph_loading() is None
         assert lib.graph.labels() == lib.store.chunk_ids()
-        assert Path(lib.search("molten rock", k=1, mode="vector")[0].path).name == "volcano.txt"
+        [top] = lib.search("molten rock", SearchOptions(k=1, mode="vector"))
+        assert Path(top.path).name == "volcano.txt"
     finally:
         release.set()
         lib.close()

@@ -23,6 +23,7 @@ from desktop_app.extract import text as text_family
 from desktop_app.extract.mupdf import pymupdf
 from desktop_app.library import Library
 from desktop_app.scanning import os_path, shown, store_key
+from desktop_app.searching import SearchOptions
 from desktop_app.watching import FolderWatcher
 
 POSIX = pytest.mark.skipif(os.name == "nt", reason="pipes, symbolic links and signals are POSIX")
@@ -135,7 +136,7 @@ def test_pipes_devices_and_links_out_of_the_library_are_refused_by_reason(hostil
     assert seen["pipe.txt"] == ("skipped", "not a regular file (a named pipe)")
     assert seen["zero.txt"] == ("skipped", "link points outside the library's folders")
     assert seen["outside.txt"] == ("skipped", "link points outside the library's folders")
-    assert not lib.search("vault combination", k=5, mode="keyword")
+    assert not lib.search("vault combination", SearchOptions(k=5, mode="keyword"))
     assert all("secret" not in Path(r.path).parts for r in lib.search("vault combination"))
     assert ("link points outside the library's folders", 1) in summary.ignored  # the folder
     assert seen["inside-link.txt"][0] in ("indexed", "copied")
@@ -153,12 +154,12 @@ def test_symbolic_link_loops_are_problems_in_status(hostile):
 @POSIX
 def test_names_that_are_not_utf8_are_indexed_and_found(hostile):
     lib, docs, _, _ = hostile
-    [hit] = lib.search("harbor pilot guides container ships", k=1)
+    [hit] = lib.search("harbor pilot guides container ships", SearchOptions(k=1))
     assert hit.text.startswith("The harbor pilot")
     # the key opens the very file the OS named with those bytes, and reads as a person would
     assert os.fsencode(os_path(hit.path)) == os.fsencode(docs) + b"/harbor-\xff\xfe.txt"
     assert shown(hit.path).endswith("harbor-\ufffd\ufffd.txt")
-    [menu] = lib.search("croissants and espresso on the terrace", k=1)
+    [menu] = lib.search("croissants and espresso on the terrace", SearchOptions(k=1))
     assert os.path.exists(os_path(menu.path)) and shown(menu.path).endswith("caf\ufffd-menu.txt")
     assert store_key(os_path(menu.path)) == menu.path
 
@@ -167,7 +168,7 @@ def test_names_that_are_not_utf8_are_indexed_and_found(hostile):
 def test_utf16_without_a_bom_is_read_as_text(hostile):
     lib, _, outcomes, _ = hostile
     assert by_name(outcomes)["wide.txt"] == ("indexed", None)
-    [hit] = lib.search("glaciers carve valleys", k=1)
+    [hit] = lib.search("glaciers carve valleys", SearchOptions(k=1))
     assert Path(hit.path).name == "wide.txt" and "U-shaped valleys" in hit.text
 
 
@@ -175,7 +176,7 @@ def test_utf16_without_a_bom_is_read_as_text(hostile):
 def test_a_damaged_pdf_is_told_apart_from_a_scan(hostile):
     _, _, outcomes, _ = hostile
     seen = by_name(outcomes)
-    assert seen["scan.pdf"] == ("skipped", "no text layer (needs OCR)")
+    assert seen["scan.pdf"] == ("skipped", "no text layer, and OCR found no text")
     assert seen["damaged.pdf"] == ("failed", "damaged PDF: little or no readable text")
 
 
@@ -184,7 +185,7 @@ def test_what_was_indexed_before_stays(hostile):
     lib, _, _, summary = hostile
     assert summary.removed == 0 and not summary.cancelled
     for text in GOOD.values():
-        [hit] = lib.search(text, k=1)
+        [hit] = lib.search(text, SearchOptions(k=1))
         assert hit.text == text
 
 
@@ -369,7 +370,7 @@ def test_watch_loses_nothing_when_a_folder_is_renamed_away_and_back(tmp_path):
         files = lib.store.files()
         assert {Path(p).name for p, r in files.items() if r.status == "indexed"} == {
             "volcano.txt", "tax.txt", "tides.txt"}
-        [hit] = lib.search("extensions for tax returns", k=1)
+        [hit] = lib.search("extensions for tax returns", SearchOptions(k=1))
         assert "extensions exist" in hit.text
 
 
@@ -387,7 +388,8 @@ def test_a_folder_that_is_gone_keeps_its_files_until_it_returns(tmp_path):
         assert set(summary.missing_roots) == {str(docs), str(single / "c.txt")}
         assert by_name(outcomes) == {"c.txt": ("removed", None)}
         assert lib.status().counts["indexed"] == 2
-        assert [Path(r.path).name for r in lib.search("sand in the desert", k=1)] == ["b.txt"]
+        [top] = lib.search("sand in the desert", SearchOptions(k=1))
+        assert Path(top.path).name == "b.txt"
         (tmp_path / "unmounted").rename(tmp_path / "drive")
         outcomes, summary = run_sync(lib)
         assert outcomes == {}, "back, and nothing read again"

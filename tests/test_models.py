@@ -16,6 +16,7 @@ from desktop_app.embedding.profile import MINILM, ModelFolderError
 from desktop_app.events import SyncControl
 from desktop_app.library import Library, LibraryError
 from desktop_app.models import ModelError, ModelRegistry, quantize_folder
+from desktop_app.searching import SearchOptions
 
 sys.path.insert(0, str(Path(__file__).parent))
 from tiny_models import build_tiny_qwen
@@ -105,9 +106,9 @@ def test_add_index_search_with_the_tiny_model(tmp_path, tiny, fmt, width):
         assert len(row) == width
         # a stored chunk's own vector finds that chunk first
         chunk_id = lib.store.db.execute("SELECT id FROM chunks LIMIT 1").fetchone()[0]
-        hits = lib.search_vector(lib.chunk_vector(chunk_id), k=1)
+        hits = lib.search_vector(lib.chunk_vector(chunk_id), SearchOptions(k=1))
         assert hits[0].chunk_id == chunk_id
-        assert len(lib.search("magma and lava", k=5)) == 3  # every chunk, best first
+        assert len(lib.search("magma and lava", SearchOptions(k=5))) == 3  # every chunk, best first
         status = lib.status()
         assert status.model == "test/tiny-qwen" and status.vector_format == fmt
     with Library(tmp_path / "data") as reopened:
@@ -133,7 +134,7 @@ def test_matryoshka_truncation_stores_fewer_dimensions(tmp_path, tiny):
         lib.add([write_docs(tmp_path / "docs")])
         list(lib.sync())
         assert len(lib.store.db.execute("SELECT vector FROM chunks").fetchone()[0]) == 16
-        assert lib.search("glucose", k=1)
+        assert lib.search("glucose", SearchOptions(k=1))
     with pytest.raises(LibraryError, match="at least 8"):
         Library(tmp_path / "other", profile=profile, model_dir=tiny, dims=4)
 
@@ -150,11 +151,11 @@ def test_switching_models_keeps_searches_on_the_old_index_until_it_is_done(tmp_p
     with Library(tmp_path / "data") as lib:
         lib.add([docs])
         list(lib.sync())
-        before = lib.search("when are taxes due", k=1)[0]
+        before = lib.search("when are taxes due", SearchOptions(k=1))[0]
         # cancelled half way: the old index is untouched
         control = SyncControl()
         for event in lib.switch_model(profile, tiny, control):
-            assert lib.search("when are taxes due", k=1)[0].path == before.path
+            assert lib.search("when are taxes due", SearchOptions(k=1))[0].path == before.path
             if event.outcome:
                 control.cancel()
         assert lib.profile.model_id == MINILM.model_id
@@ -164,7 +165,7 @@ def test_switching_models_keeps_searches_on_the_old_index_until_it_is_done(tmp_p
             assert lib.profile.model_id == MINILM.model_id
         assert lib.profile.model_id == "test/tiny-qwen"
         assert lib.status().counts == {"indexed": 3, "skipped": 0, "failed": 0, "chunks": 3}
-        assert lib.graph.dim == 32 and len(lib.search("magma", k=3)) == 3
+        assert lib.graph.dim == 32 and len(lib.search("magma", SearchOptions(k=3))) == 3
         assert not (tmp_path / "data" / "switching" / "test--tiny-qwen").exists()
     with Library(tmp_path / "data") as reopened:
         assert reopened.profile.model_id == "test/tiny-qwen"
@@ -182,7 +183,7 @@ def test_an_abandoned_switch_leaves_the_old_library_and_resumes_later(tmp_path, 
             if event.outcome:
                 break
         job.close()  # as if the process died mid-switch
-        assert lib.profile.model_id == MINILM.model_id and lib.search("taxes", k=1)
+        assert lib.profile.model_id == MINILM.model_id and lib.search("taxes", SearchOptions(k=1))
         events = list(lib.switch_model(profile, tiny))
         assert events[-1].summary.unchanged >= 1, "what the first attempt finished is kept"
         assert lib.profile.model_id == "test/tiny-qwen"

@@ -17,6 +17,7 @@ import pytest
 from tiny_models import build_tiny_qwen
 
 from desktop_app.library import Library
+from desktop_app.searching import SearchOptions
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 
@@ -122,7 +123,7 @@ def test_a_library_made_by_an_earlier_version_is_tightened_on_open(tmp_path):
     assert loose_modes(data) != []
     with Library(data) as lib:
         assert loose_modes(data) == []
-        assert lib.search("volcano lava", k=1)[0].path.endswith("volcanoes.txt")
+        assert lib.search("volcano lava", SearchOptions(k=1))[0].path.endswith("volcanoes.txt")
 
 
 @posix_only

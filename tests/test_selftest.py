@@ -6,9 +6,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from desktop_app.selftest import EXPECTED_FILE, PDF_FILE, PDF_QUERY, QUERY
 
 
+@pytest.mark.gui  # the self-test opens the window in a child process: needs Qt
 def test_self_test_indexes_the_sample_finds_the_paraphrased_files_and_opens_the_window(
         tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TMPDIR=str(tmp_path))

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.library import Library
+from desktop_app.searching import SearchOptions
 from desktop_app.watching import FolderWatcher
 
 TEXTS = {
@@ -92,7 +93,7 @@ def test_file_operations_flow_into_the_library_through_partial_syncs(tmp_path):
                 return [e for e in lib.sync(only=batch)][-1].summary
 
             def top(query: str) -> str:
-                hits = lib.search(query, k=1)
+                hits = lib.search(query, SearchOptions(k=1))
                 return str(Path(hits[0].path).relative_to(tmp_path)) if hits else ""
 
             # create
@@ -121,7 +122,8 @@ def test_file_operations_flow_into_the_library_through_partial_syncs(tmp_path):
             shutil.rmtree(a / "sub")
             s = apply({a / "sub"})
             assert s.removed == 2
-            assert lib.status().counts["indexed"] == 0 and lib.search("volcano", k=3) == []
+            assert lib.status().counts["indexed"] == 0
+            assert lib.search("volcano", SearchOptions(k=3)) == []
         finally:
             watcher.stop()
 

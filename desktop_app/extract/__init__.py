@@ -14,30 +14,7 @@ The contract every family keeps:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from desktop_app.extract.pages import ExtractionError, Page, SkipOrFail
+from desktop_app.extract.registry import SUPPORTED_SUFFIXES, extract, is_supported
 
-SkipOrFail = Literal["skipped", "failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    number: int | None
-    text: str
-    #: what a person should know about this page's text ("only the first 8 MB … indexed")
-    note: str | None = None
-
-
-class ExtractionError(Exception):
-    """The file yields no pages; ``reason`` says why in words a user understands."""
-
-    def __init__(self, status: SkipOrFail, reason: str) -> None:
-        super().__init__(reason)
-        self.status: SkipOrFail = status
-        self.reason = reason
-
-
-# Last: the registry needs Page and ExtractionError defined above.
-from desktop_app.extract.registry import SUPPORTED_SUFFIXES, extract, is_supported  # noqa: E402
-
-__all__ = ["SUPPORTED_SUFFIXES", "ExtractionError", "Page", "extract", "is_supported"]
+__all__ = ["SUPPORTED_SUFFIXES", "ExtractionError", "Page", "SkipOrFail", "extract", "is_supported"]

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
-from desktop_app.extract import ExtractionError
+from desktop_app.extract.pages import ExtractionError
 
 _BLOCK = 1 << 20
 

@@ -12,7 +12,7 @@ import re
 import threading
 from pathlib import Path
 
-from desktop_app.extract import ExtractionError, Page
+from desktop_app.extract import ExtractionError, Page, ocr, scans
 from desktop_app.extract.files import descriptor_path, open_regular
 from desktop_app.extract.mupdf import pymupdf
 from desktop_app.extract.text import normalise
@@ -71,7 +71,7 @@ def _extract(path: Path) -> list[Page]:
             except RuntimeError as exc:
                 raise _damaged(kind, exc) from exc
         with doc:
-            return _pages(doc, kind)
+            return _pages(doc, kind, path)
     finally:
         warnings = pymupdf.TOOLS.mupdf_warnings()
         pymupdf.TOOLS.reset_mupdf_warnings()
@@ -79,7 +79,7 @@ def _extract(path: Path) -> list[Page]:
             log.debug("MuPDF on %s: %s", path, warnings.replace("\n", "; "))
 
 
-def _pages(doc: pymupdf.Document, kind: str) -> list[Page]:
+def _pages(doc: pymupdf.Document, kind: str, path: Path) -> list[Page]:
     if doc.needs_pass:
         raise ExtractionError("skipped", "encrypted (password required)")
     if doc.page_count == 0:
@@ -91,6 +91,8 @@ def _pages(doc: pymupdf.Document, kind: str) -> list[Page]:
     text_chars = 0
     kept_chars = 0
     page_error: RuntimeError | None = None
+    scanned: list[int] = []  # pages that look scanned: little text over a large image
+    options = ocr.current()
     for index in range(doc.page_count):
         if kept_chars >= MAX_TEXT_CHARS:
             note = (f"only its first {MAX_TEXT_CHARS / 1e6:g} million characters were "
@@ -105,6 +107,8 @@ def _pages(doc: pymupdf.Document, kind: str) -> list[Page]:
             page_error = page_error or exc
             continue
         text = normalise(raw)
+        if options is not None and _is_scanned(doc, index, text):
+            scanned.append(index)
         if text:
             pages.append(Page(number=index + 1, text=text))
             kept_chars += len(text)
@@ -116,11 +120,30 @@ def _pages(doc: pymupdf.Document, kind: str) -> list[Page]:
     if text_chars < MIN_TEXT_CHARS and _looks_damaged(doc, page_error):
         # Not a scan: a broken file whose text MuPDF could not get at.
         raise ExtractionError("failed", f"damaged {kind}: little or no readable text")
+    if options is not None and scanned:
+        return scans.merge(doc, path, pages, scanned, options,
+                           text_poor=text_chars < MIN_TEXT_CHARS)
     if text_chars < MIN_TEXT_CHARS and _has_images(doc):
         raise ExtractionError("skipped", "no text layer (needs OCR)")
     if not pages:
         raise ExtractionError("skipped", "no text")
     return pages
+
+
+def _is_scanned(doc: pymupdf.Document, index: int, text: str) -> bool:
+    """A page with next to no text over an image that covers a good part of it."""
+    if len("".join(text.split())) >= MIN_TEXT_CHARS:
+        return False
+    try:
+        page = doc.load_page(index)
+        if doc.is_pdf and not page.get_images():
+            return False  # the cheap answer for most text pages
+        area = max(1.0, abs(page.rect))
+        covered = sum(abs(pymupdf.Rect(info["bbox"]) & page.rect)
+                      for info in page.get_image_info())
+    except (RuntimeError, ValueError):
+        return False
+    return covered >= scans.MIN_IMAGE_SHARE * area
 
 
 def _looks_damaged(doc: pymupdf.Document, page_error: Exception | None) -> bool:

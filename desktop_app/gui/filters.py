@@ -1,7 +1,7 @@
 """The filter row under the search bar: folder, file type, modified since, search mode.
 
-The row only collects choices; ``options()`` turns them into keyword arguments for
-``Library.search`` (see ``desktop_app.searching.SearchOptions``). ``changed`` fires when the
+The row only collects choices; ``options()`` turns them into the ``SearchOptions`` that
+``Library.search`` takes. ``changed`` fires when the
 user picks something else, and the window re-runs the current query.
 """
 
@@ -13,6 +13,9 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+from desktop_app.paths import under_any
+from desktop_app.searching import SearchOptions
 
 #: (key, label, suffixes without the dot); no suffixes means any type.
 FILE_TYPES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -48,7 +51,7 @@ _SUFFIXES = {key: suffixes for key, _label, suffixes in FILE_TYPES}
 
 
 class FilterRow(QWidget):
-    """Four compact combo boxes; ``options()`` gives ``Library.search`` keyword arguments."""
+    """Four compact combo boxes; ``options()`` gives the ``SearchOptions`` they choose."""
 
     changed = Signal()
 
@@ -98,19 +101,14 @@ class FilterRow(QWidget):
         layout.addStretch(1)
 
     # -- choices -------------------------------------------------------------------------
-    def options(self) -> dict[str, object]:
-        """Keyword arguments for ``Library.search``: only the filters that are set."""
-        options: dict[str, object] = {"mode": self.mode_combo.currentData()}
-        folder = self.folder_combo.currentData()
-        if folder:
-            options["folder"] = folder
-        suffixes = _SUFFIXES.get(self.type_combo.currentData(), ())
-        if suffixes:
-            options["file_types"] = suffixes
+    def options(self) -> SearchOptions:
+        """What the row chooses: the search mode and the filters that are set."""
         days = self.since_combo.currentData()
-        if days:
-            options["since"] = datetime.now() - timedelta(days=days)
-        return options
+        return SearchOptions(
+            mode=self.mode_combo.currentData(),
+            folder=self.folder_combo.currentData() or None,
+            file_types=_SUFFIXES.get(self.type_combo.currentData(), ()),
+            since=datetime.now() - timedelta(days=days) if days else None)
 
     def set_roots(self, roots: list[str]) -> None:
         """The library's folders; the current choice stays if it is still there."""
@@ -118,7 +116,7 @@ class FilterRow(QWidget):
         wanted = list(dict.fromkeys(roots))
         # A single file chosen through "more in this file" stays while its folder does.
         wanted += [p for p in self._extra if p not in wanted
-                   and any(p.startswith(r.rstrip(os.sep) + os.sep) for r in roots)]
+                   and under_any(p, roots)]
         self._extra = [p for p in self._extra if p in wanted]
         existing = [self.folder_combo.itemData(i) for i in range(1, self.folder_combo.count())]
         if existing == wanted:

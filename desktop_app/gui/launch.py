@@ -32,13 +32,13 @@ from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, __version__, logs, priority
-from desktop_app.gui.platform_check import EXIT_NO_WINDOW, check_window_platform
+from desktop_app.exit_codes import EXIT_DATA_DIR, EXIT_NO_WINDOW
+from desktop_app.gui.platform_check import check_window_platform
 from desktop_app.gui.single_instance import bring_forward, server_name, start_or_hand_over
 from desktop_app.paths import default_data_dir
 
 log = logging.getLogger("desktop_app.gui")
 
-EXIT_DATA_DIR = 3
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

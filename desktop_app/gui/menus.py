@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 from desktop_app import APP_NAME, __version__
 from desktop_app.gui.settings import SettingsDialog, known_models
 from desktop_app.gui.wording import count, model_name, processor_name
+from desktop_app.library_settings import ocr_enabled
 
 if TYPE_CHECKING:
     from desktop_app.gui.window import MainWindow
@@ -62,7 +63,7 @@ class WindowMenus(QObject):
                               library_chunk_tokens=window.library.chunk_tokens,
                               active_provider=window.active_provider,
                               switching=switching.model_id if switching else None,
-                              parent=window)
+                              ocr=ocr_enabled(window.library.store), parent=window)
 
     def show_settings(self) -> None:
         window = self._window
@@ -71,6 +72,8 @@ class WindowMenus(QObject):
             return
         window.settings = dialog.result_settings()
         window.settings.save(window.settings_store)
+        if dialog.ocr_enabled() != ocr_enabled(window.library.store):
+            window.library.set_ocr(dialog.ocr_enabled())  # applies from the next scan
         entry = dialog.chosen_model()
         if entry is None:
             return

@@ -21,9 +21,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Exit status when the window cannot open on this system (no display, missing libraries).
-EXIT_NO_WINDOW = 4
-
 #: soname -> (Debian/Ubuntu package, Fedora package), for what Qt 6's xcb plugin links to.
 XCB_LIBRARIES: dict[str, tuple[str, str]] = {
     "libxcb-cursor.so.0": ("libxcb-cursor0", "xcb-util-cursor"),

@@ -8,6 +8,7 @@ number, so a render that arrives after the user moved on is dropped.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -27,6 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.events import SearchResult
+from desktop_app.extract.ocr_cache import FOLDER as OCR_FOLDER
+from desktop_app.extract.registry import page_word
 from desktop_app.gui.rendering import (
     PdfPreview,
     Preview,
@@ -158,7 +161,8 @@ class PreviewPane(QFrame):
             self._zoom = None  # another page: automatic zoom again
         self._result = result
         self.title.set_full_text(os.path.basename(result.path))
-        page = f"page {result.page}  ·  " if result.page is not None else ""
+        page = (f"{page_word(result.path)} {result.page}  ·  "
+                if result.page is not None else "")
         self.where.set_full_text(f"{page}{os.path.dirname(result.path)}")
         self.header.show()
         self._request_render()
@@ -223,8 +227,14 @@ class PreviewPane(QFrame):
             logical = max(200, self.stack.width() - 24)
         self._rendered_width = logical
         request = PreviewRequest(self._result, int(logical * dpr), dpr,
-                                 highlight_color(self.palette()), self._zoom)
+                                 highlight_color(self.palette()), self._zoom,
+                                 ocr_cache=self._ocr_cache())
         self.render_requested.emit(self._generation, request)
+
+    def _ocr_cache(self) -> Path | None:
+        """The OCR cache of the library the window shows (word boxes of scanned pages)."""
+        data_dir = getattr(self.window(), "data_dir", None)
+        return Path(data_dir) / OCR_FOLDER if data_dir is not None else None
 
     def _show_pdf(self, preview: PdfPreview) -> None:
         pixmap = QPixmap.fromImage(preview.image)

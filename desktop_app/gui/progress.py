@@ -33,6 +33,8 @@ def summary_text(summary: SyncSummary) -> str:
                      ("skipped", summary.skipped), ("failed", summary.failed)):
         if n:
             parts.append(f"{n:,} {label}")
+    if summary.ocr_pages:
+        parts.append(f"{count(summary.ocr_pages, 'scanned page')} read")
     if summary.cancelled:
         parts.append("the rest on the next scan")
     return f"{head}" + (f" — {', '.join(parts)}" if parts else "")
@@ -120,8 +122,10 @@ class IndexingPanel(QWidget):
                     if event.chunks_per_second else "reading the first files")
             eta = f" · about {format_duration(event.eta_seconds)} left" \
                 if event.eta_seconds is not None else ""
+            scans = (f" · {count(event.ocr_pages_done, 'scanned page')} read"
+                     if event.ocr_pages_done else "")
             prefix = "Paused — " if self._paused else ""
-            self.detail.setText(f"{prefix}{rate}{eta}")
+            self.detail.setText(f"{prefix}{rate}{eta}{scans}")
         if event.current:
             metrics = self.current.fontMetrics()
             self.current.setText(metrics.elidedText(event.current, Qt.TextElideMode.ElideMiddle,

@@ -7,6 +7,10 @@ Finding a chunk on a PDF page: the chunk's text was extracted with MuPDF, normal
 dehyphenated, so searching the page for the exact string is brittle (line breaks, ligatures,
 hyphens). Instead the page's words and the chunk's words are aligned with difflib; the span
 from the first to the last well-matched word is the passage, highlighted line by line.
+
+A scanned page (or a picture) has no words to align: its words' boxes were kept when OCR
+read it, in the library's OCR cache under the file's content hash, with each word's span in
+the page's text; the passage's span picks its words (``desktop_app.extract.ocr_cache``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from desktop_app.events import SearchResult
 from desktop_app.extract import ExtractionError, extract
+from desktop_app.extract.registry import shows_as_text
 
 if TYPE_CHECKING:
     from desktop_app.extract.mupdf import pymupdf
@@ -45,6 +50,8 @@ class PreviewRequest:
     zoom: float | None = None
     #: With ``zoom=None``, the smallest readable height of a line of the passage (logical px).
     readable_line_px: float = 11.0
+    #: the library's OCR cache folder: where a scanned page's word boxes are found
+    ocr_cache: Path | None = None
 
 
 @dataclass
@@ -81,7 +88,7 @@ def build_preview(request: PreviewRequest) -> Preview:
     if not path.exists():
         return PreviewError(result, "The file is no longer there. Rescan to update the library.")
     try:
-        if result.page is not None:
+        if result.page is not None and not shows_as_text(path):
             return render_pdf_page(request)
         return load_text(result)
     except (RuntimeError, ValueError, OSError, ExtractionError) as exc:
@@ -126,6 +133,40 @@ def chunk_word_rects(page: pymupdf.Page, chunk_text: str) -> list[pymupdf.Rect]:
     return list(lines.values())
 
 
+def ocr_passage_boxes(cache_dir: Path, result: SearchResult,
+                      ) -> list[tuple[float, float, float, float]]:
+    """One box per printed line of the passage on a page read by OCR (page coordinates);
+    [] when the page was not read by OCR or the file changed since."""
+    from desktop_app.extract import ocr_cache
+    from desktop_app.extract.scans import file_sha256
+
+    try:
+        pages = ocr_cache.load(cache_dir, file_sha256(Path(result.path)))
+    except (OSError, ExtractionError):
+        return []
+    page = pages.get(result.page or 0)
+    if page is None:
+        return []
+    start, end = result.char_start, result.char_end
+    if page.text[start:end] != result.text:
+        start = page.text.find(result.text)
+        if start < 0:
+            return []
+        end = start + len(result.text)
+    return ocr_cache.passage_boxes(page, start, end)
+
+
+def _open(path: str) -> pymupdf.Document:
+    """The document, or the picture as one (WebP, which MuPDF does not read, via Pillow)."""
+    if Path(path).suffix.lower() == ".webp":
+        from desktop_app.extract.files import open_regular
+        from desktop_app.extract.images import open_image
+
+        with open_regular(path) as fh:
+            return open_image(fh, Path(path))
+    return _mupdf().open(path)
+
+
 def render_pdf_page(request: PreviewRequest) -> Preview:
     """The result's page as an image sized for the pane, with the chunk highlighted."""
     from desktop_app.extract.pdf import MUPDF_LOCK  # imported late: pymupdf is slow to load
@@ -137,7 +178,7 @@ def render_pdf_page(request: PreviewRequest) -> Preview:
 def _render_pdf_page(request: PreviewRequest) -> Preview:
     result = request.result
     mupdf = _mupdf()
-    with mupdf.open(result.path) as doc:
+    with _open(result.path) as doc:
         if doc.needs_pass:
             return PreviewError(result, "This document is encrypted.")
         page_count = doc.page_count
@@ -146,6 +187,8 @@ def _render_pdf_page(request: PreviewRequest) -> Preview:
         page = doc.load_page(result.page - 1)
         bounds = page.rect
         rects = chunk_word_rects(page, result.text)
+        if not rects and request.ocr_cache is not None:
+            rects = [mupdf.Rect(box) for box in ocr_passage_boxes(request.ocr_cache, result)]
         fit = max(0.1, request.width_px / max(1.0, bounds.width))
         factor = request.zoom or 1.0
         if request.zoom is None and rects:
@@ -182,10 +225,20 @@ def _render_pdf_page(request: PreviewRequest) -> Preview:
     return PdfPreview(result, image, logical, page_count, zoom / fit)
 
 
+def _page_text(pages: list, result: SearchResult) -> str:
+    """The text of the result's page: a text file's only page, or the page (slide, sheet,
+    message …) with the result's number; an e-mail's attachments share their message's
+    number, so among those the one holding the passage."""
+    same = [p.text for p in pages if p.number == result.page] or [p.text for p in pages[:1]]
+    exact = [t for t in same if t[result.char_start:result.char_end] == result.text]
+    holding = [t for t in same if result.text in t]
+    return (exact or holding or same or [""])[0]
+
+
 def load_text(result: SearchResult) -> TextPreview:
     """The text around the chunk, with the chunk's span in it."""
     pages = extract(Path(result.path))
-    text = pages[0].text if pages else ""
+    text = _page_text(pages, result)
     start, end = result.char_start, result.char_end
     note = ""
     if text[start:end] != result.text:

@@ -31,8 +31,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from desktop_app.events import SearchResult
-from desktop_app.gui.snippets import highlight_html, make_snippet, query_terms
+from desktop_app.extract.registry import page_word
+from desktop_app.gui.snippets import highlight_html, make_snippet
 from desktop_app.gui.wording import count
+from desktop_app.query_terms import Terms, terms_of
 
 #: The SearchResult of a row.
 ResultRole = Qt.ItemDataRole.UserRole + 1
@@ -80,14 +82,14 @@ class ResultsModel(QAbstractListModel):
         self._results: list[SearchResult] = []
         self._snippets: list[str] = []
         self.query = ""
-        self.terms: list[str] = []
+        self.terms = Terms()
 
     def set_results(self, query: str, results: list[SearchResult], *,
                     highlight: bool = True) -> None:
         """Show ``results``; ``highlight``: mark the query's words in the snippets."""
         self.beginResetModel()
         self.query = query
-        self.terms = query_terms(query) if highlight else []
+        self.terms = terms_of(query) if highlight else Terms()
         self._results = list(results)
         self._snippets = [make_snippet(r.text, self.terms) for r in self._results]
         self.endResetModel()
@@ -108,7 +110,8 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return os.path.basename(result.path)
         if role == Qt.ItemDataRole.ToolTipRole:
-            where = f" — page {result.page}" if result.page is not None else ""
+            where = (f" — {page_word(result.path)} {result.page}"
+                     if result.page is not None else "")
             verdict = "" if result.good_match else " — not a good match"
             tip = f"{result.path}{where}\nrelevance {result.score:.0%}{verdict}"
             if result.more_in_file:
@@ -211,7 +214,8 @@ class ResultDelegate(QStyledItemDelegate):
             painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              extras)
             line.setWidth(max(0, rect.width() - extras_width - 12))
-        page = f"  ·  page {result.page}" if result.page is not None else ""
+        page = (f"  ·  {page_word(result.path)} {result.page}"
+                if result.page is not None else "")
         page_width = detail_metrics.horizontalAdvance(page)
         folder = detail_metrics.elidedText(os.path.dirname(result.path),
                                            Qt.TextElideMode.ElideMiddle,

@@ -28,6 +28,8 @@ from desktop_app.events import SearchResult
 from desktop_app.gui.preview import PreviewPane
 from desktop_app.gui.results import ResultDelegate, ResultsModel
 from desktop_app.gui.wording import count
+from desktop_app.gui.workers import SearchRequest
+from desktop_app.searching import SearchOptions
 
 #: Quiet time after the last keystroke before a search starts, in ms.
 DEBOUNCE_MS = 150
@@ -81,7 +83,7 @@ class ResultsArea(QSplitter):
 
 
 class SearchController(QObject):
-    search_requested = Signal(int, str, object)  # generation, query, search options (dict)
+    search_requested = Signal(int, str, object)  # generation, query, SearchRequest
     results_shown = Signal(str, int)  # query, number of results
     result_selected = Signal(object)  # SearchResult, or None when nothing is selected
     result_activated = Signal(object)  # SearchResult (Enter or double-click)
@@ -97,7 +99,7 @@ class SearchController(QObject):
         self._model_ready = False
         self._corpus_hint = ""
         #: Library.search keyword arguments for each search (the filter row's choices)
-        self.options: Callable[[], dict[str, object]] = dict
+        self.options: Callable[[], SearchOptions] = SearchOptions
         #: "more like this": (the chunk id, the text the box shows for it)
         self._like: tuple[int, str] | None = None
         self.timer = QTimer(self)
@@ -123,14 +125,15 @@ class SearchController(QObject):
             self.result_selected.emit(None)
             self._show_idle()
             return
-        options = dict(self.options())
+        like = None
         if self._like is not None and query == self._like[1]:
-            options["like"] = self._like[0]
+            like = self._like[0]
         else:
             self._like = None
         if not self._model_ready:
             self.header.setText("Loading the model… your search starts as soon as it is ready")
-        self.search_requested.emit(self.generation, query, options)
+        self.search_requested.emit(self.generation, query,
+                                   SearchRequest(self.options(), like=like))
 
     def more_like(self, result: SearchResult | None) -> None:
         """Show the passages most like ``result``'s (by its own vector), itself left out."""
@@ -183,7 +186,7 @@ class SearchController(QObject):
             self.view.selectionModel().setCurrentIndex(
                 self.model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
             self.view.scrollTo(self.model.index(row, 0))
-        elif self.options().keys() - {"mode"}:
+        elif self.options().where():
             self.header.setText(f"Nothing found for “{query}” with these filters")
         else:
             self.header.setText(f"Nothing found for “{query}” yet — add folders or wait for "

@@ -17,6 +17,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -81,7 +82,8 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: AppSettings, *, models: list[ModelEntry], model_id: str,
                  library_chunk_tokens: int, active_provider: str | None,
-                 switching: str | None = None, parent: Any = None) -> None:
+                 switching: str | None = None, ocr: bool | None = None,
+                 parent: Any = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._settings = settings
@@ -133,6 +135,12 @@ class SettingsDialog(QDialog):
         form.addRow("Processor:", self.provider)
         form.addRow("CPU threads:", self.threads)
         form.addRow("Passage length:", self.passage_words)
+        # A setting of the library (kept in its database), shown when the window passes it.
+        self.ocr = QCheckBox("Read scanned pages and pictures of text (OCR, on this computer)")
+        self.ocr.setChecked(bool(ocr))
+        self.ocr.setToolTip("Off: scans are listed as needing OCR and not searchable.")
+        if ocr is not None:
+            form.addRow("Scans:", self.ocr)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -187,6 +195,9 @@ class SettingsDialog(QDialog):
         if entry is None or entry.profile is None or entry.model_id == self._current_model:
             return None
         return entry
+
+    def ocr_enabled(self) -> bool:
+        return self.ocr.isChecked()
 
     def result_settings(self) -> AppSettings:
         words = self.passage_words.value()

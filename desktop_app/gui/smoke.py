@@ -3,7 +3,8 @@
 Opens the main window on an indexed library, paints it, waits for its reader thread to load
 the model, searches through the search box and closes it again. In a frozen build this is
 what proves the Qt platform plugin, the image formats, fonts and the worker threads made it
-into the bundle.
+into the bundle. It knows nothing of the self-test's sample: the caller says what to search
+for and which file must come first.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.gui.platform_check import check_window_platform
-from desktop_app.selftest import EXPECTED_FILE, QUERY, SelfTestFailure
+
+
+class WindowCheckFailed(RuntimeError):
+    """The window did not do what was asked; the message says what it did instead."""
 
 
 class _Recorder:
@@ -50,9 +54,9 @@ class _Recorder:
             self._loop.exec()
             self._loop = None
         if failure is not None and failure.received:
-            raise SelfTestFailure(f"the window could not {what}: {failure.received[0]}")
+            raise WindowCheckFailed(f"the window could not {what}: {failure.received[0]}")
         if not self.received:
-            raise SelfTestFailure(f"the window did not {what} within {timeout_s:.0f} s")
+            raise WindowCheckFailed(f"the window did not {what} within {timeout_s:.0f} s")
         return self.received[0]
 
 
@@ -63,15 +67,19 @@ def _quiet_offscreen_notices(kind: QtMsgType, context: QMessageLogContext, text:
         print(text, file=sys.stderr)
 
 
-def open_window_once(data_dir: Path, timeout_s: float) -> str:
-    """Show the main window on ``data_dir``, search in it, close it; one line saying so."""
+def open_window_once(data_dir: Path, query: str, expected_file: str, timeout_s: float) -> str:
+    """Show the main window on ``data_dir``, search it for ``query``, check that the file
+    named ``expected_file`` comes first, close it; one line saying so.
+
+    Raises :class:`WindowCheckFailed` when any step does not happen.
+    """
     from desktop_app.gui import create_main_window
     from desktop_app.gui.window import MainWindow
 
     if QApplication.instance() is None:
         problem = check_window_platform()  # Qt would abort the process instead
         if problem is not None:
-            raise SelfTestFailure(problem.message)
+            raise WindowCheckFailed(problem.message)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "desktop-app"])
     previous_handler = qInstallMessageHandler(_quiet_offscreen_notices)
     started = time.perf_counter()
@@ -83,16 +91,16 @@ def open_window_once(data_dir: Path, timeout_s: float) -> str:
     try:
         window.show()
         if window.grab().isNull():  # paints every widget: styles, fonts, icons
-            raise SelfTestFailure("the window could not be painted")
+            raise WindowCheckFailed("the window could not be painted")
         shown = time.perf_counter() - started
         model_ready.wait(timeout_s, "load the model", failure=model_failed)
-        window.search_input.setText(QUERY)
+        window.search_input.setText(query)
         window.search.search_now()
         _, count = results_shown.wait(timeout_s, "show search results")
         top = window.results_model.result(0) if count else None
-        if top is None or Path(top.path).name != EXPECTED_FILE:
-            raise SelfTestFailure(f"the window's search put {top and top.path} first, "
-                                  f"not {EXPECTED_FILE}")
+        if top is None or Path(top.path).name != expected_file:
+            raise WindowCheckFailed(f"the window's search put {top and top.path} first, "
+                                    f"not {expected_file}")
         total = time.perf_counter() - started
     finally:
         window.close()
@@ -100,5 +108,5 @@ def open_window_once(data_dir: Path, timeout_s: float) -> str:
         app.processEvents()
         qInstallMessageHandler(previous_handler)
     return (f"gui: window shown in {shown:.2f} s on the '{app.platformName()}' platform, "
-            f"searched in it ({count} results, {EXPECTED_FILE} first) {total:.2f} s after "
+            f"searched in it ({count} results, {expected_file} first) {total:.2f} s after "
             "opening; closed")

@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from desktop_app.gui.rendering import PreviewRequest
+from desktop_app.gui.worker_signals import ReaderEvents, SyncEvents, relay
 from desktop_app.gui.workers import ReaderWorker, SyncWorker
 from desktop_app.library import Library
 from desktop_app.models import ModelEntry
@@ -33,15 +34,9 @@ def _delete_with_thread(worker: QObject, thread: QThread) -> None:
     thread.finished.connect(worker.deleteLater)
 
 
-class Indexer(QObject):
-    progress = Signal(object)  # SyncProgress
-    paused = Signal(bool)  # True once indexing has actually stopped; False when it goes on
-    busy = Signal(bool)
-    finished = Signal(object)  # SyncSummary (None if it stopped on an error); no restart due
-    failed = Signal(str)
-    write_access = Signal(bool, str)
-    folders_changed = Signal()
-    model_switched = Signal(bool, str)  # whether the model changed; the model in use now
+class Indexer(SyncEvents):
+    """The worker's signals (``SyncEvents``), re-emitted on the UI thread; ``finished``
+    only once no restart is due."""
 
     _claim_requested = Signal()
     _switch_requested = Signal(object)  # ModelEntry
@@ -74,14 +69,9 @@ class Indexer(QObject):
         self.switching: ModelEntry | None = None
         self._switch_due = False
         # Signal to signal: re-emitted by this object, on the UI thread (queued).
-        self.worker.progress.connect(self.progress)
-        self.worker.paused.connect(self.paused)
-        self.worker.busy.connect(self.busy)
-        self.worker.failed.connect(self.failed)
-        self.worker.folders_changed.connect(self.folders_changed)
-        self.worker.model_switched.connect(self._on_model_switched)
-        self.worker.write_access.connect(self._on_write_access)
-        self.worker.finished.connect(self._on_finished)
+        relay(self.worker, self, SyncEvents, {"model_switched": self._on_model_switched,
+                                              "write_access": self._on_write_access,
+                                              "finished": self._on_finished})
 
     # -- life cycle ----------------------------------------------------------------------
     def start(self) -> None:
@@ -206,14 +196,8 @@ class Indexer(QObject):
         self.finished.emit(summary)
 
 
-class Reader(QObject):
-    model_ready = Signal(str, float)  # provider, seconds taken
-    model_failed = Signal(str)
-    results_ready = Signal(int, str, list)  # generation, query, [SearchResult]
-    search_failed = Signal(int, str)
-    preview_ready = Signal(int, object)  # generation, Preview
-    snapshot_ready = Signal(object)  # LibrarySnapshot
-    problem = Signal(str)  # a background failure, as a message for the user
+class Reader(ReaderEvents):
+    """The worker's signals (``ReaderEvents``), re-emitted on the UI thread."""
 
     _load_model_requested = Signal()
 
@@ -226,9 +210,7 @@ class Reader(QObject):
         _delete_with_thread(self.worker, self.thread)
         self._stopped = False
         self._load_model_requested.connect(self.worker.load_model)
-        for name in ("model_ready", "model_failed", "results_ready", "search_failed",
-                     "preview_ready", "snapshot_ready", "problem"):
-            getattr(self.worker, name).connect(getattr(self, name))
+        relay(self.worker, self, ReaderEvents)
 
     def start(self) -> None:
         """Start the thread and load the model on it (the first load takes a while)."""

@@ -14,6 +14,7 @@ connection on first use, and the encoder and vector graph are thread-safe.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -21,15 +22,25 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 
 from desktop_app import priority
 from desktop_app.events import LibraryStatus, SyncControl, SyncProgress
 from desktop_app.gui.rendering import Preview, PreviewError, PreviewRequest, build_preview
+from desktop_app.gui.worker_signals import ReaderEvents, SyncEvents
 from desktop_app.library import Library, LibraryError
 from desktop_app.models import ModelEntry
+from desktop_app.searching import DEFAULT_SEARCH, SearchOptions
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search the window asks for: its options, and for "more like this" the passage."""
+
+    options: SearchOptions = DEFAULT_SEARCH
+    like: int | None = None  # a passage's chunk id: passages like it, not the query's words
 
 
 @dataclass(frozen=True)
@@ -49,17 +60,9 @@ class LibrarySnapshot:
     folders: tuple[FolderInfo, ...]
 
 
-class SyncWorker(QObject):
-    """Runs add/remove/sync on its own thread, one at a time, in the order asked."""
-
-    progress = Signal(object)  # SyncProgress
-    finished = Signal(object)  # SyncSummary, or None when the sync stopped on an error
-    failed = Signal(str)  # a message for the user
-    paused = Signal(bool)  # True once indexing has actually stopped; False when it goes on
-    busy = Signal(bool)
-    write_access = Signal(bool, str)  # whether this process may write, and why not
-    folders_changed = Signal()
-    model_switched = Signal(bool, str)  # whether the model changed; the model in use now
+class SyncWorker(SyncEvents):
+    """Runs add/remove/sync on its own thread, one at a time, in the order asked; reports
+    through the signals of ``SyncEvents``."""
 
     def __init__(self, library: Library) -> None:
         super().__init__()
@@ -192,16 +195,10 @@ class SyncWorker(QObject):
             self.finished.emit(summary)
 
 
-class ReaderWorker(QObject):
-    """Model loading, searches, previews and library snapshots, on a second thread."""
+class ReaderWorker(ReaderEvents):
+    """Model loading, searches, previews and library snapshots, on a second thread; reports
+    through the signals of ``ReaderEvents``."""
 
-    model_ready = Signal(str, float)  # provider, seconds taken
-    model_failed = Signal(str)
-    results_ready = Signal(int, str, list)  # generation, query, [SearchResult]
-    search_failed = Signal(int, str)
-    preview_ready = Signal(int, object)  # generation, Preview
-    snapshot_ready = Signal(object)  # LibrarySnapshot
-    problem = Signal(str)  # something failed in the background: a message for the user
     _wake = Signal()
 
     def __init__(self, library: Library, k: int = 30) -> None:
@@ -209,7 +206,7 @@ class ReaderWorker(QObject):
         self._library = library
         self._k = k
         self._guard = threading.Lock()
-        self._search: tuple[int, str, dict[str, object]] | None = None
+        self._search: tuple[int, str, SearchRequest] | None = None
         self._preview: tuple[int, PreviewRequest] | None = None
         self._snapshot = False
         self._stopping = threading.Event()
@@ -219,11 +216,10 @@ class ReaderWorker(QObject):
 
     # -- called from the UI thread -----------------------------------------------------
     def request_search(self, generation: int, query: str,
-                       options: dict[str, object] | None = None) -> None:
-        """Search for ``query`` with ``Library.search`` keyword arguments; with a ``like``
-        option (a chunk id), passages like that one instead ("more like this")."""
+                       request: SearchRequest | None = None) -> None:
+        """Search for ``query`` (or, with ``request.like``, for passages like that one)."""
         with self._guard:
-            self._search = (generation, query, dict(options or {}))
+            self._search = (generation, query, request or SearchRequest())
         self._wake.emit()
 
     def request_preview(self, generation: int, request: PreviewRequest) -> None:
@@ -273,15 +269,13 @@ class ReaderWorker(QObject):
             else:
                 return
 
-    def _run_search(self, generation: int, query: str, options: dict[str, object]) -> None:
+    def _run_search(self, generation: int, query: str, request: SearchRequest) -> None:
+        options = dataclasses.replace(request.options, k=self._k)
         try:
-            like = options.pop("like", None)
-            if like is not None:
-                options.pop("mode", None)  # by the passage's own vector, whatever the mode
-                results = self._library.more_like(
-                    int(like), self._k, **options)  # type: ignore[arg-type]
+            if request.like is not None:
+                results = self._library.more_like(request.like, options)
             else:
-                results = self._library.search(query, self._k, **options)
+                results = self._library.search(query, options)
         except Exception as exc:  # reported in the window; the next query may work
             log.exception("search failed")
             self.search_failed.emit(generation, str(exc))

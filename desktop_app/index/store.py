@@ -9,65 +9,27 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from desktop_app.index.faults import is_damage
+from desktop_app.index.filters import NO_FILTER, ChunkFilter
+from desktop_app.index.records import (
+    ChunkRow,
+    FileRecord,
+    NewChunk,
+    QueryTimeout,
+    StoreError,
+)
+from desktop_app.index.schema import SCHEMA, SCHEMA_VERSION
+from desktop_app.paths import subtree_range
 from desktop_app.private import create_private
-
-SCHEMA_VERSION = 2
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS roots (
-    id INTEGER PRIMARY KEY,
-    path TEXT UNIQUE NOT NULL,
-    added_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS excluded (path TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS files (
-    id INTEGER PRIMARY KEY,
-    path TEXT UNIQUE NOT NULL,
-    size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    sha256 TEXT,
-    status TEXT NOT NULL CHECK (status IN ('indexed', 'skipped', 'failed')),
-    reason TEXT,
-    pages INTEGER NOT NULL DEFAULT 0,
-    chunks INTEGER NOT NULL DEFAULT 0,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS files_sha256 ON files (sha256);
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
-    ord INTEGER NOT NULL,
-    page INTEGER,
-    char_start INTEGER NOT NULL,
-    char_end INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    vector BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_file ON chunks (file_id, ord);
--- The keyword index (BM25) over chunk text, kept in step with the chunks by triggers.
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (
-    text, content = 'chunks', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
-);
-CREATE TRIGGER IF NOT EXISTS chunks_fts_insert AFTER INSERT ON chunks BEGIN
-    INSERT INTO chunks_fts (rowid, text) VALUES (new.id, new.text);
-END;
-CREATE TRIGGER IF NOT EXISTS chunks_fts_delete AFTER DELETE ON chunks BEGIN
-    INSERT INTO chunks_fts (chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
-END;
-"""
-
 
 _FILE_COLUMNS = "id, path, size, mtime_ns, sha256, status, reason, pages, chunks"
 
@@ -78,46 +40,6 @@ def _batches(ids: Iterable[int], size: int = 500) -> Iterator[tuple[list[int], s
     for start in range(0, len(ids), size):
         part = ids[start:start + size]
         yield part, ",".join("?" * len(part))
-
-
-class QueryTimeout(RuntimeError):
-    """A query ran past its deadline and was stopped."""
-
-
-class StoreError(RuntimeError):
-    """The data folder's database cannot be used (damaged, newer schema, another model)."""
-
-
-@dataclass(frozen=True, slots=True)
-class FileRecord:
-    id: int
-    path: str
-    size: int
-    mtime_ns: int
-    sha256: str | None
-    status: str
-    reason: str | None
-    pages: int
-    chunks: int
-
-
-@dataclass(frozen=True, slots=True)
-class ChunkRow:
-    id: int
-    path: str
-    page: int | None
-    char_start: int
-    char_end: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class NewChunk:
-    page: int | None
-    char_start: int
-    char_end: int
-    text: str
-    vector: np.ndarray  # the stored row (uint8 view of int8 or packed bits; see codec)
 
 
 class Store:
@@ -156,7 +78,7 @@ class Store:
                 # NORMAL in WAL mode: a crash may lose the last commits but never corrupts.
                 self.db.execute("PRAGMA synchronous = NORMAL")
                 with self.db:
-                    self.db.executescript(_SCHEMA)
+                    self.db.executescript(SCHEMA)
                     version = self.get_meta("schema_version")
                     if version is None:
                         self.set_meta("schema_version", str(SCHEMA_VERSION))
@@ -184,6 +106,22 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def transaction(self) -> sqlite3.Connection:
+        """``with store.transaction():`` commits what the block writes, or none of it."""
+        return self.db
+
+    def set_max_file_mb(self, megabytes: int) -> None:
+        """A new size limit; files skipped as too large are looked at again under it."""
+        with self.db:
+            self.set_meta("max_file_mb", str(int(megabytes)))
+            self.db.execute("UPDATE files SET mtime_ns = -1 WHERE status = 'skipped' "
+                            "AND reason LIKE 'too large%'")
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file (before it is copied or moved)."""
+        with self.db:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def ignored_counts(self) -> dict[str, int]:
         raw = self.get_meta("ignored")
@@ -233,7 +171,7 @@ class Store:
     def files_under(self, path: str) -> list[FileRecord]:
         rows = self.db.execute(
             f"SELECT {_FILE_COLUMNS} FROM files WHERE path = ? OR (path >= ? AND path < ?)",
-            (path, *_subtree_range(path)))
+            (path, *subtree_range(path)))
         return [FileRecord(*r) for r in rows]
 
     def chunk_ids_of(self, file_ids: Iterable[int]) -> list[int]:
@@ -321,6 +259,17 @@ class Store:
     def chunk_ids(self) -> set[int]:
         return {r[0] for r in self.db.execute("SELECT id FROM chunks")}
 
+    def chunk_ids_where(self, where: ChunkFilter) -> list[int]:
+        """The passages of the files ``where`` lets through."""
+        clause, params = where.sqlite()
+        return [r[0] for r in self.db.execute(
+            f"SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id WHERE {clause}",
+            params)]
+
+    def chunk_vector(self, chunk_id: int) -> bytes | None:
+        row = self.db.execute("SELECT vector FROM chunks WHERE id = ?", (chunk_id,)).fetchone()
+        return None if row is None else row[0]
+
     def vectors(self, ids: Iterable[int], width: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(ids, stored rows [n, width] uint8) in blocks: the graph rebuilds from these."""
         for part, marks in _batches(sorted(ids), 2000):
@@ -341,26 +290,26 @@ class Store:
         return {r[0]: ChunkRow(*r) for r in rows}
 
     # -- keyword search --------------------------------------------------------------------
-    def keyword_search(self, fts_query: str, limit: int, where: str = "1",
-                       params: Iterable[object] = (),
+    def keyword_search(self, fts_query: str, limit: int, where: ChunkFilter = NO_FILTER,
                        deadline: float | None = None) -> list[tuple[int, float]]:
         """(chunk id, bm25) best first; bm25 is lower-is-better as SQLite reports it.
 
-        ``where`` filters on ``c`` (chunks) and ``f`` (files). ``deadline`` (a
+        ``where`` limits the passages by their files. ``deadline`` (a
         ``time.perf_counter()`` instant) stops the ranking with ``QueryTimeout`` when it
         runs past: FTS5 scores every matching row before it sorts, so a query of common
         words over a million chunks can take a quarter of a second.
         """
         if not fts_query:
             return []
-        if where == "1":
+        if not where:
             sql = ("SELECT rowid, bm25(chunks_fts) AS rank FROM chunks_fts "
                    "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?")
             args: list[object] = [fts_query, limit]
         else:
+            clause, params = where.sqlite()
             sql = ("SELECT t.rowid, bm25(chunks_fts) AS rank FROM chunks_fts t "
                    "JOIN chunks c ON c.id = t.rowid JOIN files f ON f.id = c.file_id "
-                   f"WHERE chunks_fts MATCH ? AND {where} ORDER BY rank LIMIT ?")
+                   f"WHERE chunks_fts MATCH ? AND {clause} ORDER BY rank LIMIT ?")
             args = [fts_query, *params, limit]
         if deadline is not None:
             self.db.set_progress_handler(lambda: time.perf_counter() > deadline, 1000)
@@ -401,7 +350,7 @@ class Store:
         out = {"indexed": 0, "skipped": 0, "failed": 0}
         rows = self.db.execute(
             "SELECT status, COUNT(*) FROM files WHERE path = ? OR (path >= ? AND path < ?) "
-            "GROUP BY status", (path, *_subtree_range(path)))
+            "GROUP BY status", (path, *subtree_range(path)))
         out.update(dict(rows.fetchall()))
         return out
 
@@ -425,6 +374,12 @@ class Store:
         except sqlite3.OperationalError as exc:
             if deadline is not None and "interrupt" in str(exc):
                 raise QueryTimeout("quick_check") from exc
+            if is_damage(exc):
+                return str(exc)
+            raise
+        except sqlite3.DatabaseError as exc:
+            if is_damage(exc):
+                return str(exc)
             raise
         finally:
             if deadline is not None:
@@ -438,9 +393,3 @@ def _disk_full_at(folder: Path) -> bool:
         return shutil.disk_usage(folder).free < (1 << 20)
     except OSError:
         return False
-
-
-def _subtree_range(path: str) -> tuple[str, str]:
-    """[low, high) of the paths strictly below the folder ``path`` (case-sensitive, indexed)."""
-    base = path.rstrip(os.sep) + os.sep
-    return base, base[:-1] + chr(ord(os.sep) + 1)

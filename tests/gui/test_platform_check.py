@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from desktop_app.exit_codes import EXIT_NO_WINDOW
 from desktop_app.gui import platform_check
 from desktop_app.gui.platform_check import (
-    EXIT_NO_WINDOW,
     XCB_LIBRARIES,
     check_window_platform,
     elf_needed,

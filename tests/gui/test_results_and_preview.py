@@ -19,7 +19,8 @@ from desktop_app.gui.rendering import (
     chunk_word_rects,
 )
 from desktop_app.gui.results import ResultDelegate, ResultRole, ResultsModel
-from desktop_app.gui.snippets import highlight_html, make_snippet, query_terms
+from desktop_app.gui.snippets import highlight_html, make_snippet
+from desktop_app.query_terms import terms_of
 
 
 def _result(path: str, text: str, page: int | None = None, start: int = 0,
@@ -28,16 +29,16 @@ def _result(path: str, text: str, page: int | None = None, start: int = 0,
                         char_end=start + len(text), chunk_id=1)
 
 
-def test_query_terms_drop_stopwords_and_match_other_word_forms():
-    terms = query_terms("What are the background checks for handguns?")
-    assert terms == ["background", "handgun", "check"]
-    html = highlight_html("Handgun checks & <rifles>", terms, "<b>", "</b>")
-    assert html == "<b>Handgun</b> <b>checks</b> &amp; &lt;rifles&gt;"
+def test_query_terms_drop_stopwords_and_are_marked_as_searched():
+    terms = terms_of("What are the background checks for handguns?")
+    assert terms.texts == ("background", "checks", "handguns")
+    html = highlight_html("Handguns checks & <rifles>", terms, "<b>", "</b>")
+    assert html == "<b>Handguns</b> <b>checks</b> &amp; &lt;rifles&gt;"
 
 
 def test_snippet_is_centred_on_the_query_words():
     text = "filler " * 200 + "the volcano erupted with lava " + "filler " * 200
-    snippet = make_snippet(text, query_terms("volcano lava"), width=120)
+    snippet = make_snippet(text, terms_of("volcano lava"), width=120)
     assert "volcano erupted with lava" in snippet
     assert snippet.startswith("…") and snippet.endswith("…")
     assert len(snippet) <= 122

@@ -192,7 +192,8 @@ def test_the_about_box_names_version_model_and_data_folder(make_window, tmp_path
 def test_window_icon_is_installed_with_the_package(make_window):
     window = make_window(show=False)
     assert not window.windowIcon().isNull()
-    assert (Path(__file__).resolve().parents[2] / "resources" / "app-icon.svg").is_file()
+    assert (Path(__file__).resolve().parents[2] / "desktop_app" / "resources"
+            / "app-icon.svg").is_file()
 
 
 def test_files_changed_on_disk_reach_the_results_without_a_rescan(qtbot, make_window, corpus):

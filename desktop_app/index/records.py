@@ -1,0 +1,48 @@
+"""What the store hands out and takes in: file records, passages to show, passages to
+store, and the store's two errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class QueryTimeout(RuntimeError):
+    """A query ran past its deadline and was stopped."""
+
+
+class StoreError(RuntimeError):
+    """The data folder's database cannot be used (damaged, newer schema, another model)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    id: int
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str | None
+    status: str
+    reason: str | None
+    pages: int
+    chunks: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRow:
+    id: int
+    path: str
+    page: int | None
+    char_start: int
+    char_end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewChunk:
+    page: int | None
+    char_start: int
+    char_end: int
+    text: str
+    vector: np.ndarray  # the stored row (uint8 view of int8 or packed bits; see codec)
