@@ -9,4 +9,4 @@ GRAPH_NAME = "vectors.hnsw"
 #: what the app keeps in a data folder (made private on open)
 OWN_FILES = ("library.sqlite3*", "library.damaged-*", "vectors.hnsw*", "vectors.json*",
              ".lock")
-OWN_FOLDERS = ("models", "switching")
+OWN_FOLDERS = ("models", "switching", "ocr")

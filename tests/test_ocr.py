@@ -87,6 +87,14 @@ def test_a_picture_of_text_is_read_with_its_words(tmp_path):
     assert flat(page.text) == SCAN_TEXT
 
 
+def test_a_webp_picture_is_read_too(tmp_path):
+    """MuPDF does not read WebP; the picture goes through Pillow."""
+    webp = tmp_path / "note.webp"
+    Image.open(io.BytesIO(render(SCAN_TEXT).tobytes("png"))).save(webp, lossless=True)
+    [page] = read(webp)
+    assert (page.number, flat(page.text)) == (1, SCAN_TEXT)
+
+
 def test_each_frame_of_a_tiff_is_a_page(tmp_path):
     pages = read(tiff(tmp_path / "invoice.tif", TIFF_PAGES))
     assert [p.number for p in pages] == [1, 2]
@@ -107,6 +115,24 @@ def test_a_real_scan_saved_sideways_is_read_upright(test_data):
     [page] = read(test_data / "pdfs" / "tricky" / "scanned-no-text-layer-rotated.pdf")
     assert flat(page.text) == ("Docling bundles PDF document conversion to JSON and Markdown "
                                "in an easy self contained package")
+
+
+def test_a_scan_upside_down_is_read_turned_round_with_its_boxes_on_the_picture(tmp_path):
+    png = tmp_path / "upside-down.png"
+    picture = Image.open(io.BytesIO(render(SCAN_TEXT).tobytes("png"))).rotate(180)
+    picture.save(png, dpi=(DPI, DPI))
+    cache = tmp_path / "ocr"
+    [page] = read(png, cache_dir=cache)
+    assert flat(page.text) == SCAN_TEXT
+    [kept] = ocr_cache.load(cache, next(cache.iterdir()).name[:64]).values()
+    first = kept.words[0]
+    assert kept.text[first.start:first.end] == "The"
+    # On the turned picture the first word is at the bottom right: where the typeset word
+    # lands when the page (420 x 150) is turned round.
+    x0, y0, x1, y1, *_ = source_words(SCAN_TEXT)[0]
+    cx, cy = 420 - (x0 + x1) / 2, 150 - (y0 + y1) / 2
+    a, b, c, d = first.box
+    assert a <= cx <= c and b <= cy <= d
 
 
 def test_two_columns_are_read_one_after_the_other(tmp_path):
@@ -141,7 +167,7 @@ def test_with_ocr_off_a_scan_keeps_its_reason_and_says_ocr_is_off(tmp_path):
     render(SCAN_TEXT).save(png)
     with pytest.raises(ExtractionError) as caught:
         read(png, enabled=False)
-    assert caught.value.reason == "an image: no text layer (needs OCR) (OCR is off)"
+    assert caught.value.reason == "a picture: its text needs OCR (OCR is off)"
     assert before == ocr.PAGES_READ
 
 

@@ -1,8 +1,9 @@
 """Scanned pages → text with word boxes, offline: PP-OCR models run by onnxruntime.
 
 The engine is the ``rapidocr`` package (Apache-2.0), whose wheel carries its detection and
-recognition models (PP-OCRv6 small, English among its languages): they are loaded from the
-installed package by path, so nothing is ever downloaded. Its sessions run on at most
+recognition models (PP-OCRv6 small; one multilingual recogniser: English and the other
+Latin-script languages, Chinese, Japanese): they are loaded from the installed package by
+path, so nothing is ever downloaded (docs/ocr.md). Its sessions run on at most
 ``OCR_THREADS`` onnxruntime threads, in the extraction process, which runs at background
 priority (``desktop_app.priority``).
 
@@ -34,14 +35,19 @@ from desktop_app.extract.ocr_layout import Line, Word, reading_order
 OCR_THREADS = max(1, min(2, os.cpu_count() or 1))
 #: Lines the recogniser is less sure of than this are dropped (rapidocr's own default).
 MIN_LINE_SCORE = 0.5
+#: Below this mean confidence a page may be upside down, and is read turned round too.
+UPSIDE_DOWN_CONFIDENCE = 0.8
 #: What a page is rendered at for OCR (dots per inch): small print stays legible.
 RENDER_DPI = 200
+#: Longest side of the image the engine reads (rapidocr's default): a larger page image is
+#: rendered no larger, a picture is read shrunk to it.
+MAX_SIDE = 2000
 #: Detection works on the page shrunk to this many pixels on its long side (recognition
-#: still reads each line at full resolution): 2.9 s instead of 7.8 s a page here, with the
-#: same text on the pages measured (docs/ocr.md).
+#: still reads each line at MAX_SIDE): detection took 0.2 s instead of 1.8 s on a page of a
+#: paper, and found the same text on the pages measured (docs/ocr.md).
 DETECT_SIDE = 1280
 #: Identity of the engine and its settings; a cached page made another way is read again.
-ENGINE_ID = f"rapidocr-PP-OCRv6-small/{RENDER_DPI}dpi/det{DETECT_SIDE}/v1"
+ENGINE_ID = f"rapidocr-PP-OCRv6-small/{RENDER_DPI}dpi/{MAX_SIDE}/det{DETECT_SIDE}/v1"
 
 _HYPHENATED = re.compile(r"[^\W\d_]{2}-$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -131,6 +137,7 @@ def _load_engine() -> Any:
                     "Global.use_cls": False,  # upright lines; sideways pages handled below
                     "Global.return_word_box": True,
                     "Global.text_score": MIN_LINE_SCORE,
+                    "Global.max_side_len": MAX_SIDE,
                     "Det.model_path": str(det),
                     "Det.limit_type": "max",
                     "Det.limit_side_len": DETECT_SIDE,
@@ -143,14 +150,16 @@ def _load_engine() -> Any:
         return _engine
 
 
-def _run(gray: np.ndarray) -> list[Line]:
-    """The engine's lines on a grey image (pixels), each with its words."""
+def _run(gray: np.ndarray) -> tuple[list[Line], float]:
+    """The engine's lines on a grey image (pixels), each with its words, and its mean
+    confidence over every line it saw (0 when it saw none)."""
     engine = _load_engine()
     try:
         result = engine(np.ascontiguousarray(gray))
     except Exception as exc:
         raise OcrError(f"OCR failed on this page ({type(exc).__name__})") from exc
     lines: list[Line] = []
+    scores = [float(score) for score in getattr(result, "scores", None) or ()]
     for line_text, line_words, score in zip(getattr(result, "txts", None) or (),
                                             getattr(result, "word_results", None) or (),
                                             getattr(result, "scores", None) or ()):
@@ -172,7 +181,7 @@ def _run(gray: np.ndarray) -> list[Line]:
             words.append(Word(token, start, min(xs), min(ys), max(xs), max(ys)))
         if words:
             lines.append(Line(text, words))
-    return lines
+    return lines, sum(scores) / len(scores) if scores else 0.0
 
 
 def _quality(lines: list[Line]) -> int:
@@ -187,12 +196,15 @@ def _mostly_upright(lines: list[Line]) -> bool:
 
 def _unturn(k: int, height: int, width: int) -> Callable[[Word], tuple[float, ...]]:
     """Maps a word's box on ``np.rot90(image, k)`` back onto the image (``height`` ×
-    ``width`` pixels); k is 0, 1 (a quarter turn anticlockwise) or 3 (clockwise)."""
+    ``width`` pixels); k is 0, 1 (a quarter turn anticlockwise), 2 (a half turn) or 3
+    (a quarter turn clockwise)."""
     def box(w: Word) -> tuple[float, ...]:
         if k == 0:
             return (w.x0, w.y0, w.x1, w.y1)
         if k == 1:
             return (width - w.y1, w.x0, width - w.y0, w.x1)
+        if k == 2:
+            return (width - w.x1, height - w.y1, width - w.x0, height - w.y0)
         return (w.y0, height - w.x1, w.y1, height - w.x0)
 
     return box
@@ -204,16 +216,22 @@ def recognise(gray: np.ndarray, scale: float, on_page: Callable[[], None] | None
     (boxes are returned in page units). A page whose text runs sideways (a scan saved with
     the wrong rotation) is also read turned a quarter each way, and the best reading kept."""
     global PAGES_READ
-    lines = _run(gray)
+    lines, confidence = _run(gray)
     turn = 0
     if lines and not _mostly_upright(lines):
         # The recogniser reads a sideways line too (it turns tall crops), but the reading
         # order needs the page upright: the better of the two quarter turns is kept.
         best = 0.8 * _quality(lines)
         for k in (1, 3):
-            turned = _run(np.rot90(gray, k))
+            turned, _ = _run(np.rot90(gray, k))
             if _quality(turned) > best and _mostly_upright(turned):
                 lines, turn, best = turned, k, _quality(turned)
+    elif lines and confidence < UPSIDE_DOWN_CONFIDENCE:
+        # Read upside down, text comes out as unsure gibberish (mean 0.63 against 0.99 on a
+        # page of a paper): the page is read turned round too, and the better kept.
+        turned, _ = _run(np.rot90(gray, 2))
+        if _quality(turned) > _quality(lines):
+            lines, turn = turned, 2
     PAGES_READ += 1
     if on_page is not None:
         on_page()

@@ -120,6 +120,9 @@ def _pages(doc: pymupdf.Document, kind: str, path: Path) -> list[Page]:
     if text_chars < MIN_TEXT_CHARS and _looks_damaged(doc, page_error):
         # Not a scan: a broken file whose text MuPDF could not get at.
         raise ExtractionError("failed", f"damaged {kind}: little or no readable text")
+    if options is not None and not scanned and text_chars < MIN_TEXT_CHARS:
+        # Next to no text anywhere: every page with a picture is read, however small it is.
+        scanned = _pages_with_images(doc)
     if options is not None and scanned:
         return scans.merge(doc, path, pages, scanned, options,
                            text_poor=text_chars < MIN_TEXT_CHARS)
@@ -168,6 +171,18 @@ def _looks_damaged(doc: pymupdf.Document, page_error: Exception | None) -> bool:
         if x1 <= x0 or y1 <= y0:
             return True
     return False
+
+
+def _pages_with_images(doc: pymupdf.Document) -> list[int]:
+    found = []
+    for index in range(doc.page_count):
+        try:
+            page = doc.load_page(index)
+            if page.get_images() if doc.is_pdf else page.get_image_info():
+                found.append(index)
+        except RuntimeError:
+            continue
+    return found
 
 
 def _has_images(doc: pymupdf.Document) -> bool:

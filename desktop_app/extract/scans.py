@@ -30,8 +30,6 @@ MIN_TEXT_CHARS = 20
 NEEDS_OCR = "no text layer (needs OCR)"
 NO_TEXT = "OCR found no text"
 OCR_OFF = "OCR is off"
-#: Most pixels rendered for one page (a poster scanned at 600 dpi is read smaller).
-MAX_PIXELS = 24_000_000
 #: While a long document is read, the pages done are saved this often (seconds), so a read
 #: stopped half-way (the app closed, the time limit) does not start again from page one.
 SAVE_EVERY_S = 20.0
@@ -114,10 +112,10 @@ def _save(cache_dir: Path | None, sha: str, pages: dict[int, ocr.OcrPage]) -> No
 
 
 def render_gray(page: pymupdf.Page, zoom: float) -> tuple[np.ndarray, float]:
-    """The page as grey pixels at ``zoom`` pixels per page unit (less for a huge page), and
-    the zoom used."""
-    area = max(1.0, page.rect.width * page.rect.height)
-    zoom = max(0.1, min(zoom, (MAX_PIXELS / area) ** 0.5))
+    """The page as grey pixels at ``zoom`` pixels per page unit, or less when the engine
+    would shrink the image anyway (``ocr.MAX_SIDE``), and the zoom used."""
+    side = max(1.0, page.rect.width, page.rect.height)
+    zoom = max(0.1, min(zoom, ocr.MAX_SIDE / side))
     pix = page.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), colorspace=pymupdf.csGRAY,
                           alpha=False)
     gray = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)
@@ -151,9 +149,9 @@ def ocr_frames(doc: pymupdf.Document, path: Path, kind: str) -> list[Page]:
     by OCR at the picture's own resolution."""
     options = ocr.current()
     if options is None:
-        raise ExtractionError("skipped", f"an image: {NEEDS_OCR}")
+        raise ExtractionError("skipped", "a picture: its text needs OCR")
     if not options.enabled:
-        raise ExtractionError("skipped", f"an image: {NEEDS_OCR} ({OCR_OFF})")
+        raise ExtractionError("skipped", f"a picture: its text needs OCR ({OCR_OFF})")
     results = read_scans(doc, list(range(doc.page_count)), path, native_zoom)
     pages = [Page(i + 1, r.page.text) for i, r in sorted(results.items()) if r.page]
     problems: dict[str, list[int]] = {}
