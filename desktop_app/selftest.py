@@ -2,11 +2,13 @@
 
 Every build is smoke-tested with it (``installer/build.py`` runs it on the frozen app), so it
 exercises what a packaging mistake would break: the bundled model files (found, unpacked,
-sha256-checked), tokenizers and onnxruntime, PyMuPDF, SQLite, hnswlib, and the Qt stack with
-its platform plugin. It indexes the three short files shipped in ``resources/sample/`` (one
-turned into a PDF) into a temporary data folder, asks paraphrases of two of them and checks
-that the right file and page rank first; then it opens the main window offscreen on that
-library, waits for its reader thread to load the model and searches through the search box.
+sha256-checked), tokenizers and onnxruntime, PyMuPDF, the Word reader, the OCR engine and
+its models, SQLite, hnswlib, and the Qt stack with its platform plugin. It indexes the four
+short files shipped in ``resources/sample/`` (one turned into a PDF, one into a Word file,
+one into a scanned picture) into a temporary data folder, asks paraphrases of them and
+checks that the right file and page rank first; then it opens the main window offscreen on
+that library, waits for its reader thread to load the model and searches through the search
+box.
 
 Nothing outside the temporary folder is touched, and nothing goes over the network.
 """
@@ -36,7 +38,12 @@ QUERY = "how do bees tell the rest of the colony where to find food"
 EXPECTED_FILE = "honeybees.md"
 PDF_QUERY = "who looked after the lamp in the tower by the sea at night"
 PDF_FILE, PDF_PAGE = "lighthouses.pdf", 2
-SAMPLE_FILES = ("honeybees.md", "lighthouses.txt", "sourdough.md")
+#: A Word file (python-docx) and a scanned page (a picture of the text, read by OCR).
+DOCX_QUERY = "what should I do when grey water collects on top of my bread culture"
+DOCX_FILE, DOCX_PAGE = "sourdough.docx", 1
+SCAN_QUERY = "how were the flat fields drained of water long ago"
+SCAN_FILE, SCAN_PAGE = "windmills.png", 1
+SAMPLE_FILES = ("honeybees.md", "lighthouses.txt", "sourdough.md", "windmills.txt")
 #: The window's reader thread loads the model; a cold disk on a slow machine can take a while.
 GUI_TIMEOUT_SECONDS = 60.0
 
@@ -58,6 +65,10 @@ def _copy_sample(target: Path) -> Path:
                                   "with the app; the package data is incomplete")
         if name == "lighthouses.txt":
             _write_pdf(target / PDF_FILE, entry.read_text(encoding="utf-8"))
+        elif name == "sourdough.md":
+            _write_docx(target / DOCX_FILE, entry.read_text(encoding="utf-8"))
+        elif name == "windmills.txt":
+            _write_scan(target / SCAN_FILE, entry.read_text(encoding="utf-8"))
         else:
             (target / name).write_bytes(entry.read_bytes())
     return target
@@ -76,6 +87,31 @@ def _write_pdf(path: Path, text: str) -> None:
         if page.insert_textbox(pymupdf.Rect(72, 110, 523, 770), body.strip(), fontsize=11) < 0:
             raise SelfTestFailure("the sample text does not fit on one PDF page")
         doc.save(path)
+
+
+def _write_docx(path: Path, text: str) -> None:
+    """The Markdown sample as a Word file: its heading as a heading, each paragraph one."""
+    import docx
+
+    document = docx.Document()
+    title, _, body = text.partition("\n")
+    document.add_heading(title.lstrip("# ").strip(), level=1)
+    for paragraph in body.strip().split("\n\n"):
+        document.add_paragraph(" ".join(paragraph.replace("*", "").split()))
+    document.save(str(path))
+
+
+def _write_scan(path: Path, text: str) -> None:
+    """A picture of the text as a scanner would make it (grey, 150 dpi), with no text layer."""
+    from desktop_app.extract.mupdf import pymupdf
+
+    title, _, body = text.partition("\n")
+    with pymupdf.open() as doc:
+        page = doc.new_page()
+        page.insert_text((72, 90), title.strip(), fontsize=16)
+        if page.insert_textbox(pymupdf.Rect(72, 110, 523, 770), body.strip(), fontsize=11) < 0:
+            raise SelfTestFailure("the sample text does not fit on one page")
+        page.get_pixmap(dpi=150, colorspace=pymupdf.csGRAY).save(str(path))
 
 
 def _describe_runtime() -> str:
@@ -101,7 +137,9 @@ def _check_search(data_dir: Path, sample: Path, say: Callable[[str], None]) -> N
         say(f"indexed {counts['indexed']} files ({counts.get('chunks', 0)} passages) in "
             f"{time.perf_counter() - started:.2f} s, model on "
             f"{library.encoder.provider.upper()}")
-        for query, name, page in ((QUERY, EXPECTED_FILE, None), (PDF_QUERY, PDF_FILE, PDF_PAGE)):
+        for query, name, page in ((QUERY, EXPECTED_FILE, None), (PDF_QUERY, PDF_FILE, PDF_PAGE),
+                                  (DOCX_QUERY, DOCX_FILE, DOCX_PAGE),
+                                  (SCAN_QUERY, SCAN_FILE, SCAN_PAGE)):
             _check_query(library.search(query, SearchOptions(k=3)), query, name, page, say)
 
 

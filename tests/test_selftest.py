@@ -8,7 +8,16 @@ import sys
 
 import pytest
 
-from desktop_app.selftest import EXPECTED_FILE, PDF_FILE, PDF_QUERY, QUERY
+from desktop_app.selftest import (
+    DOCX_FILE,
+    DOCX_QUERY,
+    EXPECTED_FILE,
+    PDF_FILE,
+    PDF_QUERY,
+    QUERY,
+    SCAN_FILE,
+    SCAN_QUERY,
+)
 
 
 @pytest.mark.gui  # the self-test opens the window in a child process: needs Qt
@@ -20,13 +29,18 @@ def test_self_test_indexes_the_sample_finds_the_paraphrased_files_and_opens_the_
                          capture_output=True, text=True, timeout=600, check=False)
     out = run.stdout
     assert run.returncode == 0, out + run.stderr
-    assert "indexed 3 files" in out
+    assert "indexed 4 files" in out
     lines = out.splitlines()
     first = lines.index(f'query: "{QUERY}"')
     assert lines[first + 1].startswith("top result: ")
     assert f"{os.sep}{EXPECTED_FILE}  page -  score " in lines[first + 1]
     second = lines.index(f'query: "{PDF_QUERY}"')
     assert f"{os.sep}{PDF_FILE}  page 2  score " in lines[second + 1]
+    # a Word file, and a picture of a page read by OCR
+    word = lines.index(f'query: "{DOCX_QUERY}"')
+    assert f"{os.sep}{DOCX_FILE}  page 1  score " in lines[word + 1]
+    scan = lines.index(f'query: "{SCAN_QUERY}"')
+    assert f"{os.sep}{SCAN_FILE}  page 1  score " in lines[scan + 1]
     assert any(line.startswith("gui: window shown") and "'offscreen' platform" in line
                for line in lines)
     assert lines[-1] == "self-test passed"
