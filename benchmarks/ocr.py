@@ -28,6 +28,7 @@ else on the machine meanwhile.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -107,10 +108,14 @@ def make_scan(src: pymupdf.Document, index: int, dpi: int, out: Path) -> str:
     return truth
 
 
-def run(files: list[Path], pages: int, dpi: int, first: int = 1) -> dict:
+def run(files: list[Path], pages: int, dpi: int, first: int = 1,
+        keep: Path | None = None) -> dict:
     rows = []
     all_pages = []
-    with tempfile.TemporaryDirectory() as tmp:
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+    with (contextlib.nullcontext(str(keep)) if keep is not None
+          else tempfile.TemporaryDirectory()) as tmp:
         for path in files:
             try:
                 src = pymupdf.open(path)
@@ -178,12 +183,15 @@ def main() -> int:
     parser.add_argument("--glob", default="*.pdf", help="which files of the folders")
     parser.add_argument("--limit-files", type=int, default=0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--keep-scans", type=Path, metavar="DIR",
+                        help="keep the image-only PDFs made here (a corpus of scans for "
+                             "under_load.py: OCR's effect on search latency)")
     args = parser.parse_args()
     files = sorted(p for d in args.dirs for p in d.rglob(args.glob))
     if args.limit_files:
         files = files[: args.limit_files]
     print(f"{'document':40} {'pp':>3} {'chars':>7} {'CER':>8} {'missed':>8} {'s/page':>8}")
-    result = run(files, args.pages, args.dpi, args.first_page)
+    result = run(files, args.pages, args.dpi, args.first_page, args.keep_scans)
     print(f"\n{result['documents']} documents, {result['pages']} pages, {result['chars']} chars "
           f"at {result['dpi']} dpi: CER {result['cer']:.2%}, median page "
           f"{result['median_page_cer']:.2%}, words missed {result['words_missed']:.2%}; "
