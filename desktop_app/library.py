@@ -246,7 +246,8 @@ class Library:
     # -- folders -------------------------------------------------------------------------
     @guarded
     def roots(self) -> list[str]:
-        return self.store.roots()
+        with self._swap_lock:
+            return self.store.roots()
 
     @guarded
     def add(self, paths: Iterable[str | os.PathLike[str]]) -> list[str]:

@@ -29,8 +29,8 @@ from desktop_app.index.store import ChunkRow, QueryTimeout
 from desktop_app.query_terms import query_terms, word_coverage
 
 if TYPE_CHECKING:
-    from desktop_app.index import Store, VectorIndex
     from desktop_app.index.codec import VectorCodec
+    from desktop_app.index.interfaces import PassageStore, VectorGraph
 
 Mode = Literal["hybrid", "vector", "keyword"]
 #: hybrid won on both evaluation sets (docs/quality.md)
@@ -88,8 +88,8 @@ class SearchIndex:
     """What a search reads: passages and their words (the store), the vector graph, and
     how the vectors are stored (the codec). The library hands one in for each search."""
 
-    store: Store
-    graph: VectorIndex
+    store: PassageStore
+    graph: VectorGraph
     codec: VectorCodec
 
 
@@ -244,7 +244,7 @@ def _scored(index: SearchIndex, rows: list[tuple[ChunkRow, tuple[str, ...], int]
     return results
 
 
-def shape(store: Store, order: list[int],
+def shape(store: PassageStore, order: list[int],
           options: SearchOptions) -> list[tuple[ChunkRow, tuple[str, ...], int]]:
     """Walk the ranking: drop what vanished, collapse duplicates, cap passages per file.
     Returns (passage, the other files holding it, how many more of its file were left out).

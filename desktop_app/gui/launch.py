@@ -177,6 +177,39 @@ class _FirstPaintReporter(QObject):
             QApplication.quit()
 
 
+def open_window(data_dir: Path, create: Callable[[Path], QWidget],
+                ask: Callable[[str], bool] | None = None) -> tuple[QWidget, list[str]]:
+    """The main window on ``data_dir``; (the window, what a rebuild did, in words).
+
+    A damaged database is not a dead end: the user is asked (``ask``, a dialog by default)
+    whether to set it aside and index the same folders again into a new one. Any other
+    ``LibraryError``, or a rebuild declined, is raised for the caller to report.
+    """
+    from desktop_app.library import DamagedLibraryError, Library
+
+    try:
+        return create(data_dir), []
+    except DamagedLibraryError as exc:
+        if not (ask or _ask_to_rebuild)(str(exc)):
+            raise
+        library, notes = Library.rebuild(data_dir)
+        library.close()
+        return create(data_dir), notes
+
+
+def _ask_to_rebuild(problem: str) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME,
+                      "The library's database is damaged.", QMessageBox.StandardButton.NoButton)
+    box.setInformativeText(
+        f"{problem}\n\nThe app can set the damaged file aside and index your folders again "
+        "from the files on disk: nothing in your folders is touched, and searches by meaning "
+        "come back as the files are indexed.")
+    rebuild = box.addButton("Rebuild from my files", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return box.clickedButton() is rebuild
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     log_path = logs.install()
@@ -213,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _install_excepthooks(reporter)
     priority.favour_responsiveness()  # searches typed while indexing (desktop_app.priority)
     try:
-        window = create_main_window(data_dir)
+        window, rebuilt = open_window(data_dir, create_main_window)
     except LibraryError as exc:
         instance.close()
         QMessageBox.critical(None, APP_NAME, f"The library in {data_dir} cannot be opened:"
@@ -224,6 +257,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if report:
         _FirstPaintReporter(window, quit_after=report == "quit")
     window.show()
+    for note in rebuilt:
+        window.show_notice(note)
+    if rebuilt:
+        window.request_sync()  # the folders, indexed again into the new database
     if args.paths:
         window.add_paths([str(p) for p in args.paths])
 
