@@ -27,6 +27,7 @@ from desktop_app.events import FileOutcome, SyncControl, SyncProgress, SyncSumma
 from desktop_app.extract import ExtractionError
 from desktop_app.extract.files import open_regular
 from desktop_app.extract.registry import is_plain_text
+from desktop_app.extract.scans import OCR_OFF
 from desktop_app.extract.text import MAX_TEXT_BYTES
 from desktop_app.extraction import ReaderProcess, ReadJob, ReadResult, read_file
 from desktop_app.index.store import FileRecord, NewChunk
@@ -237,7 +238,7 @@ class Syncer:
                 yield self._finish(FileOutcome(st.path, "moved", f"from {moved.path}",
                                                chunks=moved.chunks, pages=moved.pages))
             elif (rec is not None and digest is not None and rec.sha256 == digest
-                  and rec.status == "indexed"):
+                  and rec.status == "indexed" and not self._needs_ocr(rec)):
                 store.update_stat(rec.id, st.size, st.mtime_ns)
                 self.files_total -= 1
                 self.counts["unchanged"] += 1
@@ -278,8 +279,12 @@ class Syncer:
         yield replace(self._progress("cancelled"), summary=self._summary(found, True))
 
     def _needs_ocr(self, rec: FileRecord) -> bool:
-        """A scan left unread for want of OCR, now that OCR is on."""
-        return self.parts.ocr and rec.status == "skipped" and "needs OCR" in (rec.reason or "")
+        """A file read while OCR was off and on now: a scan skipped for want of it, or a
+        document whose scanned pages were left out (its content did not change, so only
+        this tells the sync to read it again)."""
+        reason = rec.reason or ""
+        return self.parts.ocr and ((rec.status == "skipped" and "needs OCR" in reason)
+                                   or OCR_OFF in reason)
 
     def _summary(self, found: ScanResult, cancelled: bool) -> SyncSummary:
         c = self.counts

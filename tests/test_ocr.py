@@ -282,6 +282,27 @@ def test_with_ocr_off_the_library_gives_the_reason(tmp_path):
         assert summary.indexed == 1 and summary.ocr_pages == 1
 
 
+def test_a_mixed_pdf_read_with_ocr_off_has_its_scanned_page_read_once_ocr_is_on(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    scanned_pdf(folder / "mixed.pdf", [None, SCAN_TEXT])
+    query = "where did the lighthouse keeper record the storms"
+    with Library(tmp_path / "data") as lib:
+        lib.set_ocr(False)
+        lib.add([folder])
+        events, _ = _sync(lib)
+        [outcome] = [e.outcome for e in events if e.outcome]
+        assert outcome.status == "indexed" and "OCR is off" in outcome.reason
+        assert all(hit.page != 2 for hit in lib.search(query, SearchOptions(k=3)))
+        lib.set_ocr(True)  # the file did not change: only the setting says to read it again
+        events, summary = _sync(lib)
+        assert summary.indexed == 1 and summary.ocr_pages == 1
+        [hit] = lib.search(query, SearchOptions(k=1))
+        assert hit.page == 2
+        _, summary = _sync(lib)
+        assert summary.indexed == 0 and summary.unchanged == 1, "read once, not every sync"
+
+
 # -- the preview ----------------------------------------------------------------------------
 def test_the_preview_highlights_the_passage_on_the_scanned_words(scanned_library, qtbot):
     from PySide6.QtGui import QColor
