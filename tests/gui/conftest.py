@@ -44,6 +44,16 @@ def corpus(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def notes(tmp_path: Path) -> Path:
+    """The three short text files alone (no PDF)."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for name, text in TEXTS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
 def filler_corpus(tmp_path: Path) -> Path:
     """150 small files of filler: several seconds of indexing, first commits within seconds."""
     return write_filler_corpus(tmp_path / "filler")

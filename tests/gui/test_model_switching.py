@@ -21,15 +21,6 @@ def tiny(tmp_path_factory) -> Path:
     return build_tiny_qwen(tmp_path_factory.mktemp("tiny") / "tiny-qwen", model_id=TINY)
 
 
-@pytest.fixture
-def notes(tmp_path: Path) -> Path:
-    folder = tmp_path / "notes"
-    folder.mkdir()
-    for name, text in TEXTS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
-
-
 def test_settings_lists_the_bundled_model_by_a_human_name_and_models_added(
         qtbot, make_window, tiny, tmp_path):
     window = make_window(show=False)

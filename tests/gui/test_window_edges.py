@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import TEXTS, drop_and_index, search
+from gui_helpers import drop_and_index, search
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
@@ -14,15 +14,6 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.gui.results import elide_name
 from desktop_app.gui.sidebar import NARROW_WIDTH
 from desktop_app.gui.wording import count, tokens_to_words
-
-
-@pytest.fixture
-def notes(tmp_path: Path) -> Path:
-    folder = tmp_path / "notes"
-    folder.mkdir()
-    for name, text in TEXTS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 @pytest.fixture
