@@ -10,7 +10,6 @@ pause/cancel are honoured between model batches.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import time
 from collections import deque
@@ -25,7 +24,7 @@ from desktop_app import memory
 from desktop_app.chunking import Chunk
 from desktop_app.events import FileOutcome, SyncControl, SyncProgress, SyncSummary
 from desktop_app.extract import ExtractionError
-from desktop_app.extract.files import open_regular
+from desktop_app.extract.files import file_sha256
 from desktop_app.extract.registry import is_plain_text
 from desktop_app.extract.scans import OCR_OFF
 from desktop_app.extract.text import MAX_TEXT_BYTES
@@ -98,20 +97,6 @@ class Prepared:
     @property
     def tokens(self) -> int:
         return sum(len(c.token_ids) for c in self.chunks)
-
-
-def file_sha256(path: str, limit: int) -> str | None:
-    """The file's sha256, or None when it holds more than ``limit`` bytes; only a regular
-    file is read (ExtractionError says why another is not)."""
-    h = hashlib.sha256()
-    read = 0
-    with open_regular(path) as f:
-        while block := f.read(1 << 20):
-            read += len(block)
-            if read > limit:
-                return None
-            h.update(block)
-    return h.hexdigest()
 
 
 class Syncer:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -288,6 +289,21 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")  # a zombie has ended; only its exit status is left
 
 
+def _exits_within(pid: int, seconds: float) -> bool:
+    """Wait for process ``pid`` (not our child) to end: a pidfd becomes readable when it
+    does, so nothing polls."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        waiter = select.poll()
+        waiter.register(fd, select.POLLIN)
+        return bool(waiter.poll(int(seconds * 1000)))
+    finally:
+        os.close(fd)
+
+
 def _parent_of_a_busy_reader(bomb: Path, tokenizer: Path, guard: str) -> str:
     """A program that starts a reader on ``bomb`` (busy for hours), prints the reader's pid
     and waits. ``guard``: "reader" is the app's own extraction child; "forked" a bare child
@@ -327,10 +343,7 @@ def test_a_busy_reader_dies_with_its_parent(tmp_path, encoder, guard):
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         proc.stdout.close()
-    deadline = time.monotonic() + 10
-    while _alive(child) and time.monotonic() < deadline:
-        time.sleep(0.05)  # polling a condition, bounded by the deadline
-    if _alive(child):
+    if not _exits_within(child, 10.0) and _alive(child):
         os.kill(child, signal.SIGKILL)
         pytest.fail("the reader outlived its parent")
 

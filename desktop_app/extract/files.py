@@ -8,6 +8,7 @@ no rename can change afterwards.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import sys
@@ -75,3 +76,17 @@ def read_at_most(fh: BinaryIO, limit: int) -> bytes:
         parts.append(block)
         left -= len(block)
     return b"".join(parts)
+
+
+def file_sha256(path: str | os.PathLike[str], limit: int | None = None) -> str | None:
+    """The file's sha256 (the library's content key), or None when it holds more than
+    ``limit`` bytes; only a regular file is read (ExtractionError says why another is not)."""
+    h = hashlib.sha256()
+    read = 0
+    with open_regular(path) as fh:
+        while block := fh.read(1 << 20):
+            read += len(block)
+            if limit is not None and read > limit:
+                return None
+            h.update(block)
+    return h.hexdigest()

@@ -7,7 +7,6 @@ document with one unreadable scan among readable pages keeps the rest.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app.extract import ExtractionError, Page, ocr, ocr_cache
-from desktop_app.extract.files import open_regular
+from desktop_app.extract.files import file_sha256
 from desktop_app.extract.mupdf import pymupdf
 
 log = logging.getLogger(__name__)
@@ -39,14 +38,6 @@ SAVE_EVERY_S = 20.0
 class ScanResult:
     page: ocr.OcrPage | None  # None: nothing read, ``problem`` says why
     problem: str | None = None
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open_regular(path) as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_scans(doc: pymupdf.Document, indexes: list[int], path: Path,

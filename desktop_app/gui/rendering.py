@@ -138,7 +138,7 @@ def ocr_passage_boxes(cache_dir: Path, result: SearchResult,
     """One box per printed line of the passage on a page read by OCR (page coordinates);
     [] when the page was not read by OCR or the file changed since."""
     from desktop_app.extract import ocr_cache
-    from desktop_app.extract.scans import file_sha256
+    from desktop_app.extract.files import file_sha256
 
     try:
         pages = ocr_cache.load(cache_dir, file_sha256(Path(result.path)))
