@@ -78,7 +78,8 @@ class ProgressBar:
             filled = int(frac * bar_width)
             bar = "█" * filled + "░" * (bar_width - filled)
             eta = format_duration(p.eta_seconds, "--:--")
-            line = (f"{bar} {p.files_done}/{plural(p.files_total, 'file')}  "
+            step = "words" if p.phase == "indexing" else "meaning"
+            line = (f"{step:7} {bar} {p.files_done}/{plural(p.files_total, 'file')}  "
                     f"{plural(p.chunks_done, 'passage')}  "
                     f"{p.chunks_per_second:.1f} passages/s  ETA {eta}")
         sys.stderr.write("\r" + line[: width - 1].ljust(width - 1))
@@ -259,6 +260,8 @@ def _print_results(query: str, results: list[SearchResult]) -> None:
         print(f"{rank:>2}. {r.score:.2f}  {r.path}  {where}")
         print(f"      {_snippet(r.text)}")
         notes = []
+        if r.meaning_pending:
+            notes.append("meaning pending: found by its words")
         if r.more_in_file:
             notes.append(f"+{r.more_in_file} more in this file")
         if r.duplicates:
@@ -283,6 +286,10 @@ def search(data_dir: Path, query: str | None, queries_file: Path | None, engine:
             queries = [f"like passage {like}"]
         else:
             all_results = lib.search_many(queries, options)
+        unseen = lib.meaning_pending() if options.mode == "vector" or like is not None else 0
+    if unseen and not as_json:
+        print(f"note: {plural(unseen, 'file')} not searchable by meaning yet (indexing has not "
+              "reached them); the default search finds them by their words")
     if queries_file is not None:
         for q, results in zip(queries, all_results):
             if as_json:
@@ -344,6 +351,9 @@ def _print_status(st: LibraryStatus, folders: list[str], files: list[str],
             print(f"  {path}")
     c = st.counts
     print(f"files:    {c['indexed']} indexed, {c['skipped']} skipped, {c['failed']} failed")
+    if st.meaning_pending:
+        print(f"          {plural(st.meaning_pending, 'file')} searchable by words, by meaning "
+              "once indexing reaches them (the next sync or watch goes on)")
     print(f"passages: {c['chunks']} (up to {st.chunk_tokens} tokens each)")
     print(f"on disk:  {_size(st.bytes_on_disk)}")
     if st.ignored:

@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Literal
 
-Phase = Literal["scanning", "indexing", "done", "cancelled"]
+Phase = Literal["scanning", "indexing", "embedding", "done", "cancelled"]
 Outcome = Literal["indexed", "skipped", "failed", "removed", "moved", "copied", "unchanged"]
 
 
@@ -77,12 +77,15 @@ class SearchResult:
     similarity: float | None = None
     #: relevant enough to count as an answer (``searching.GOOD_MATCH``)
     good_match: bool = False
+    #: its file is findable by its words but still waits for its vectors (found by meaning
+    #: once indexing reaches it)
+    meaning_pending: bool = False
 
     def to_json(self) -> dict:
         return {"path": self.path, "page": self.page, "score": round(float(self.score), 6),
                 "similarity": None if self.similarity is None
                 else round(float(self.similarity), 6),
-                "good_match": self.good_match,
+                "good_match": self.good_match, "meaning_pending": self.meaning_pending,
                 "text": self.text, "char_start": self.char_start, "char_end": self.char_end,
                 "chunk_id": self.chunk_id, "duplicates": list(self.duplicates),
                 "more_in_file": self.more_in_file}
@@ -109,6 +112,8 @@ class LibraryStatus:
     stored_dims: int = 0
     #: None when the vector graph is ready; (inserted, to insert) while it opens
     graph_loading: tuple[int, int] | None = None
+    #: files findable by their words that still wait for their vectors
+    meaning_pending: int = 0
 
     def to_json(self) -> dict:
         return {
@@ -116,6 +121,7 @@ class LibraryStatus:
             "folders": list(self.roots),
             "files": {k: self.counts.get(k, 0) for k in ("indexed", "skipped", "failed")},
             "chunks": self.counts.get("chunks", 0),
+            "meaning_pending": self.meaning_pending,
             "problems": [{"path": p, "status": s, "reason": r} for p, s, r in self.problems],
             "model": {"id": self.model, "dim": self.dim, "provider": self.provider,
                       "folder": self.model_dir},

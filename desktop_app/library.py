@@ -440,6 +440,12 @@ class Library:
             blob = self.store.chunk_vector(chunk_id)
             return None if blob is None else self.codec.decode(self.codec.from_bytes([blob]))[0]
 
+    @guarded
+    def meaning_pending(self) -> int:
+        """Files findable by their words that still wait for their vectors."""
+        with self._swap_lock:
+            return self.store.pending_count()
+
     # -- status --------------------------------------------------------------------------
     @guarded
     def folder_counts(self) -> dict[str, dict[str, int]]:
@@ -470,6 +476,7 @@ class Library:
             provider=encoder.provider if (encoder := self._model.loaded()) else None,
             chunk_tokens=self.chunk_tokens, bytes_on_disk=size,
             vectors_in_graph=len(self.graph), graph_loading=self.graph_loading(),
+            meaning_pending=store.pending_count(),  # (the swap lock is held)
             notes=tuple(self.notes),
             ignored=tuple(sorted(store.ignored_counts().items())),
             exclude_patterns=tuple(self.exclude_patterns),

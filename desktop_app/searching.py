@@ -240,7 +240,7 @@ def _scored(index: SearchIndex, rows: list[tuple[ChunkRow, tuple[str, ...], int]
             path=row.path, page=row.page, score=score, text=row.text,
             char_start=row.char_start, char_end=row.char_end, chunk_id=row.id,
             duplicates=copies, more_in_file=more, similarity=similarity,
-            good_match=score >= GOOD_MATCH))
+            good_match=score >= GOOD_MATCH, meaning_pending=row.pending))
     return results
 
 

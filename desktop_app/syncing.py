@@ -117,6 +117,10 @@ class Syncer:
         self.index_started = 0.0
         self.last_save = time.perf_counter()
         self.tokens_at_start = 0
+        # step 2: files and passages given their vectors, of how many
+        self.embed_total = self.embed_done = 0
+        self.embed_passages_total = self.embed_passages_done = 0
+        self.embed_started = 0.0
 
     # -- events --------------------------------------------------------------------------
     def _progress(self, phase: str = "indexing", current: str | None = None,
@@ -153,7 +157,9 @@ class Syncer:
         embed = yield from self._reuse_moved(plan, hashes)
         yield from self._remove_gone(plan.gone)
         fresh = yield from self._reuse_copies(embed, hashes)
-        yield from self._embed_all(fresh, hashes)
+        yield from self._read_all(fresh, hashes)
+        if not self.control.cancelled:
+            yield from self._embed_pending()
         if self.control.cancelled:
             yield from self._cancelled(plan.found)
             return
@@ -319,23 +325,16 @@ class Syncer:
             return None
         return ReaderProcess()
 
-    # -- embedding (this thread) ---------------------------------------------------------
-    def _embed_all(self, files: list[FileStat], hashes: dict[str, str]) -> Iterator[SyncProgress]:
+    # -- step 1: words (extracted, chunked, committed; findable by keyword at once) --------
+    def _read_all(self, files: list[FileStat],
+                  hashes: dict[str, str]) -> Iterator[SyncProgress]:
+        """Read every file and commit its passages without vectors: each is findable by
+        its words as soon as it is committed, long before the model reaches it. Memory
+        stays flat: the text goes to SQLite, not into a queue."""
         if not files:
             return
-        encoder = self.parts.encoder()  # load before timing the rate
-        self.tokens_at_start = encoder.stats.tokens_encoded
         self.bytes_total = sum(st.size for st in files)
         self.index_started = time.perf_counter()
-        try:
-            yield from self._embed_files(files, hashes)
-        finally:
-            # a sync's end frees the document session's memory (idle libraries hold less)
-            encoder.release_document_session()
-            memory.trim()
-
-    def _embed_files(self, files: list[FileStat],
-                     hashes: dict[str, str]) -> Iterator[SyncProgress]:
         pending: deque[tuple[FileStat, Future[ReadResult]]] = deque()
         queue = deque(files)
         reader = self._reader_for(files)
@@ -355,86 +354,116 @@ class Syncer:
                         pending.append((st, self._read(st, None, pool,
                                                        hashes.get(st.path))))
 
-            def take() -> Prepared:
-                st, future = pending.popleft()
-                result = reader.result(future) if reader is not None else future.result()
-                self.counts["ocr_pages"] += result.ocr_pages
-                return Prepared(st, hashes.get(st.path), result.status, result.reason,
-                                result.pages, result.chunks)
-
-            def room() -> bool:
-                # Wait for extraction only when there is nothing to embed yet: otherwise the
-                # model starts on what is ready (it sat idle 6% of a small sync before).
-                return (bool(pending) and group_tokens < GROUP_TOKENS
-                        and len(group) < GROUP_FILES and (not group or pending[0][1].done()))
-
-            group: list[Prepared] = []
-            group_tokens = 0
             try:
                 top_up()
-                while pending or group:
-                    if room():
-                        prepared = take()
-                        top_up()
-                        if prepared.status != "indexed":
-                            yield self._record_failure(prepared)
-                            continue
-                        group.append(prepared)
-                        group_tokens += prepared.tokens
-                        if room():
-                            continue
-                    if not group:
-                        continue
-                    yield from self._embed_group(group)
-                    group, group_tokens = [], 0
+                while pending:
+                    self.control.wait_if_paused()
                     if self.control.cancelled:
                         return
+                    st, future = pending.popleft()
+                    result = reader.result(future) if reader is not None else future.result()
+                    top_up()
+                    self.counts["ocr_pages"] += result.ocr_pages
+                    yield self._record(Prepared(st, hashes.get(st.path), result.status,
+                                                result.reason, result.pages, result.chunks))
             finally:
                 for _, future in pending:
                     future.cancel()
                 if reader is not None:
                     reader.close()
+        memory.trim()
 
-    def _record_failure(self, prepared: Prepared) -> SyncProgress:
+    def _record(self, prepared: Prepared) -> SyncProgress:
+        """Commit a file read in step 1: its passages (without vectors), or its reason."""
         st = prepared.stat
+        rows = [NewChunk(c.page, c.char_start, c.char_end, c.text, None)
+                for c in prepared.chunks] if prepared.status == "indexed" else []
         _, replaced = self.parts.store.record_file(
             st.path, size=st.size, mtime_ns=st.mtime_ns, sha256=prepared.sha256,
-            status=prepared.status, reason=prepared.reason)
+            status=prepared.status, reason=prepared.reason, pages=prepared.pages, chunks=rows)
         self.parts.graph.remove(replaced)
-        return self._finish(FileOutcome(st.path, prepared.status, prepared.reason), st.size)
+        if prepared.status == "indexed":
+            self.counts["chunks"] += len(rows)
+            self.counts["pages"] += prepared.pages
+        return self._finish(FileOutcome(st.path, prepared.status, prepared.reason,
+                                        chunks=len(rows), pages=prepared.pages), st.size)
 
-    def _embed_group(self, group: list[Prepared]) -> Iterator[SyncProgress]:
+    # -- step 2: meaning (vectors for every file that waits for them) --------------------
+    def _embed_pending(self) -> Iterator[SyncProgress]:
+        """Embed the passages of every file that waits for its vectors — this sync's and
+        any an earlier sync left (a crash, a quit, a cancel between the steps) — a group of
+        files at a time, each file committed on its own."""
+        store = self.parts.store
+        waiting = store.pending_files()
+        if not waiting:
+            return
+        encoder = self.parts.encoder()  # load before timing the rate
+        self.tokens_at_start = encoder.stats.tokens_encoded
+        self.embed_total = len(waiting)
+        self.embed_passages_total = sum(rec.chunks for rec in waiting)
+        self.embed_started = time.perf_counter()
+        try:
+            group: list[tuple[FileRecord, list[tuple[int, str]]]] = []
+            group_tokens = 0
+            for rec in waiting:
+                passages = store.passages_of(rec.id)
+                group.append((rec, passages))
+                group_tokens += sum(len(text) for _, text in passages) // 4  # ~4 chars a token
+                if group_tokens >= GROUP_TOKENS or len(group) >= GROUP_FILES:
+                    yield from self._embed_group(group)
+                    group, group_tokens = [], 0
+                    if self.control.cancelled:
+                        return
+            if group:
+                yield from self._embed_group(group)
+        finally:
+            # a sync's end frees the document session's memory (idle libraries hold less)
+            encoder.release_document_session()
+            memory.trim()
+
+    def _embed_group(self, group: list[tuple[FileRecord, list[tuple[int, str]]]]
+                     ) -> Iterator[SyncProgress]:
         parts = self.parts
         self.control.wait_if_paused()
         if self.control.cancelled:
             return
-        job = parts.encoder().iter_embed_documents([[c.token_ids for c in p.chunks] for p in group])
-        current = group[0].stat.path
+        encoder = parts.encoder()
+        documents = [[t.ids for t in encoder.tokenize([text for _, text in passages])]
+                     if passages else [] for _, passages in group]
+        job = encoder.iter_embed_documents(documents)
+        current = group[0][0].path
         while True:
             try:
                 next(job)
             except StopIteration as done:
                 vectors = done.value
                 break
-            yield self._progress(current=current)
+            yield self._embed_progress(current)
             self.control.wait_if_paused()
             if self.control.cancelled:
                 return  # nothing of this group was committed; it is redone next time
-        for prepared, vecs in zip(group, vectors):
-            st = prepared.stat
-            stored = parts.codec.encode(vecs)
-            rows = [NewChunk(c.page, c.char_start, c.char_end, c.text, q)
-                    for c, q in zip(prepared.chunks, stored)]
-            new_ids, replaced = parts.store.record_file(
-                st.path, size=st.size, mtime_ns=st.mtime_ns, sha256=prepared.sha256,
-                status="indexed", reason=prepared.reason, pages=prepared.pages, chunks=rows)
-            parts.graph.remove(replaced)
-            parts.graph.add(np.asarray(new_ids, dtype=np.int64), parts.codec.decode(stored))
-            self.counts["chunks"] += len(rows)
-            self.counts["pages"] += prepared.pages
-            yield self._finish(FileOutcome(st.path, "indexed", prepared.reason,
-                                           chunks=len(rows), pages=prepared.pages), st.size)
+        for (rec, passages), vecs in zip(group, vectors):
+            ids = [cid for cid, _ in passages]
+            stored = parts.codec.encode(vecs) if ids else []
+            parts.store.set_vectors(rec.id, [(cid, np.ascontiguousarray(row).tobytes())
+                                             for cid, row in zip(ids, stored)])
+            if ids:
+                parts.graph.add(np.asarray(ids, dtype=np.int64), parts.codec.decode(stored))
+            self.embed_done += 1
+            self.embed_passages_done += len(ids)
+            yield self._embed_progress(rec.path)
         if time.perf_counter() - self.last_save > GRAPH_SAVE_SECONDS:
             parts.save_graph(if_due=True)
             self.last_save = time.perf_counter()
 
+    def _embed_progress(self, current: str) -> SyncProgress:
+        """Step 2's progress: files and passages given their vectors, the rate and the time
+        left from the passages still waiting (a passage is at most ``chunk_tokens`` tokens,
+        so passages measure the model's work where files do not)."""
+        busy = time.perf_counter() - self.embed_started
+        rate = self.embed_passages_done / busy if busy > 0 else 0.0
+        left = self.embed_passages_total - self.embed_passages_done
+        return replace(self._progress("embedding", current=current),
+                       files_total=self.embed_total, files_done=self.embed_done,
+                       chunks_done=self.embed_passages_done, chunks_per_second=rate,
+                       eta_seconds=left / rate if rate > 0 else None)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.gui.wording import count
 from desktop_app.gui.workers import FolderInfo
 
 PathRole = Qt.ItemDataRole.UserRole + 1
@@ -31,7 +32,7 @@ PathRole = Qt.ItemDataRole.UserRole + 1
 
 def _counts_text(info: FolderInfo) -> str:
     problems = info.skipped + info.failed
-    text = f"{info.indexed:,} file{'' if info.indexed == 1 else 's'}"
+    text = count(info.indexed, "file")
     return f"{text}, {problems:,} not indexed" if problems else text
 
 
@@ -129,7 +130,7 @@ class FoldersPanel(QWidget):
         self.tree.clear()
         self._rows: list[FolderRow] = []
         for info in self._folders:
-            state = (self._activity or "up to date") if info.exists else "not found"
+            state = (self._activity or _idle_state(info)) if info.exists else "not found"
             self._add_row(info.path, _counts_text(info), state, selected)
         for path in self._pending:
             self._add_row(path, "waiting", "queued", selected)
@@ -170,3 +171,13 @@ class FoldersPanel(QWidget):
             f"Stop searching “{os.path.basename(path) or path}”?\n\nIts passages are removed "
             "from the library; the files themselves are not touched.")
         return answer == QMessageBox.StandardButton.Yes
+
+
+def _idle_state(info: FolderInfo) -> str:
+    """A folder's state when nothing runs: up to date, or how many of its files are
+    searchable by words only (a sync cancelled or stopped between its two steps)."""
+    if not info.meaning_pending:
+        return "up to date"
+    by_meaning = info.indexed - info.meaning_pending
+    return (f"{by_meaning} of {count(info.indexed, 'file')} searchable by meaning, "
+            "all by words")

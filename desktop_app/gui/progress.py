@@ -113,13 +113,21 @@ class IndexingPanel(QWidget):
             self.bar.setRange(0, 0)
             found = f" ({event.files_total:,} to check)" if event.files_total else ""
             self.detail.setText(f"Looking for new and changed files{found}…")
-        elif event.phase == "indexing":
+        elif event.phase in ("indexing", "embedding"):
+            # Two steps: files become searchable by their words as they are read
+            # ("indexing"), then by meaning as the model reaches them ("embedding").
             total = max(1, event.files_total)
             self.bar.setRange(0, total)
             self.bar.setValue(min(event.files_done, total))
-            self.bar.setFormat(f"{event.files_done:,} / {count(event.files_total, 'file')}")
-            rate = (f"{event.chunks_per_second:.1f} passages/s"
-                    if event.chunks_per_second else "reading the first files")
+            step = "by words" if event.phase == "indexing" else "by meaning"
+            self.bar.setFormat(f"{step}: {event.files_done:,} / "
+                               f"{count(event.files_total, 'file')}")
+            if event.phase == "indexing":
+                rate = ("reading files: each is searchable by its words at once"
+                        if event.files_done else "reading the first files")
+            else:
+                rate = (f"finding meaning, {event.chunks_per_second:.1f} passages/s"
+                        if event.chunks_per_second else "finding meaning")
             eta = f" · about {format_duration(event.eta_seconds)} left" \
                 if event.eta_seconds is not None else ""
             scans = (f" · {count(event.ocr_pages_done, 'scanned page')} read"

@@ -45,14 +45,16 @@ ExtrasRole = Qt.ItemDataRole.UserRole + 3
 
 
 def extras_text(result: SearchResult) -> str:
-    """What a result stands for besides itself: passages of its file left out of the list,
-    and copies of the same passage in other files."""
+    """What a result stands for besides itself: that its file is found by its words while
+    it waits for its vectors, passages of its file left out of the list, and copies of the
+    same passage in other files."""
     parts = []
+    if result.meaning_pending:
+        parts.append("meaning pending")
     if result.more_in_file:
         parts.append(f"+{result.more_in_file} more in this file")
     if result.duplicates:
-        n = len(result.duplicates)
-        parts.append(f"also in {n} other file{'s' if n != 1 else ''}")
+        parts.append(f"also in {count(len(result.duplicates), 'other file')}")
     return "  ·  ".join(parts)
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
@@ -114,6 +116,9 @@ class ResultsModel(QAbstractListModel):
                      if result.page is not None else "")
             verdict = "" if result.good_match else " — not a good match"
             tip = f"{result.path}{where}\nrelevance {result.score:.0%}{verdict}"
+            if result.meaning_pending:
+                tip += ("\nFound by its words; it will be found by meaning too once indexing "
+                        "reaches it")
             if result.more_in_file:
                 tip += f"\n{count(result.more_in_file, 'more matching passage')} in this file"
             if result.duplicates:

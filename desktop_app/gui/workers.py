@@ -50,6 +50,8 @@ class FolderInfo:
     indexed: int
     skipped: int
     failed: int
+    #: indexed files found by their words that still wait for their vectors
+    meaning_pending: int = 0
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,8 @@ class ReaderWorker(ReaderEvents):
             folders = []
             for root, counts in self._library.folder_counts().items():
                 folders.append(FolderInfo(root, os.path.exists(root), counts["indexed"],
-                                          counts["skipped"], counts["failed"]))
+                                          counts["skipped"], counts["failed"],
+                                          counts["meaning_pending"]))
         except Exception as exc:  # the next refresh may work; the panel keeps its last state
             log.exception("could not read the library's state")
             self.problem.emit(f"The library's folders and problems could not be read ({exc}); "

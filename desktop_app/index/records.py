@@ -27,6 +27,8 @@ class FileRecord:
     reason: str | None
     pages: int
     chunks: int
+    #: False while its passages wait for their vectors (findable by words only)
+    embedded: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,8 @@ class ChunkRow:
     char_start: int
     char_end: int
     text: str
+    #: its file waits for its vectors: found by words, not yet by meaning
+    pending: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,4 +49,5 @@ class NewChunk:
     char_start: int
     char_end: int
     text: str
-    vector: np.ndarray  # the stored row (uint8 view of int8 or packed bits; see codec)
+    #: the stored row (uint8 view of int8 or packed bits; see codec); None: not embedded yet
+    vector: np.ndarray | None

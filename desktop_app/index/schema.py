@@ -1,8 +1,11 @@
 """The library database's tables: files and their passages (chunks) with the stored
 vectors, the folders, exclusions and settings, and the FTS5 keyword index kept in step with
-the passages by triggers. ``SCHEMA_VERSION`` changes whenever a table does."""
+the passages by triggers. ``SCHEMA_VERSION`` changes whenever a table does.
 
-SCHEMA_VERSION = 2
+A file is indexed in two steps: its passages and their words first (``embedded = 0``, each
+passage's vector an empty blob), then their vectors (``embedded = 1``)."""
+
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -22,7 +25,9 @@ CREATE TABLE IF NOT EXISTS files (
     reason TEXT,
     pages INTEGER NOT NULL DEFAULT 0,
     chunks INTEGER NOT NULL DEFAULT 0,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    -- 0 while the file's passages wait for their vectors (findable by words only)
+    embedded INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS files_sha256 ON files (sha256);
 CREATE TABLE IF NOT EXISTS chunks (

@@ -31,7 +31,7 @@ from desktop_app.index.schema import SCHEMA, SCHEMA_VERSION
 from desktop_app.paths import subtree_range
 from desktop_app.private import create_private
 
-_FILE_COLUMNS = "id, path, size, mtime_ns, sha256, status, reason, pages, chunks"
+_FILE_COLUMNS = "id, path, size, mtime_ns, sha256, status, reason, pages, chunks, embedded"
 
 
 def _batches(ids: Iterable[int], size: int = 500) -> Iterator[tuple[list[int], str]]:
@@ -85,15 +85,23 @@ class Store:
                         self.set_meta("generation", "0")
                         self.set_meta("library_uuid", uuid.uuid4().hex)
                     elif int(version) < SCHEMA_VERSION:
-                        # 1 → 2: the keyword index is new; fill it from the chunks
-                        self.db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild')")
-                        self.set_meta("schema_version", str(SCHEMA_VERSION))
+                        self._upgrade(int(version))
                     elif int(version) > SCHEMA_VERSION:
                         raise StoreError(
                             f"{path} was written by a newer version of the app "
                             f"(schema {version}); update the app")
         except (sqlite3.DatabaseError, OSError) as exc:
             raise StoreError(f"cannot open the library database {path}: {exc}") from exc
+
+    def _upgrade(self, version: int) -> None:
+        if version < 2:  # the keyword index is new; fill it from the chunks
+            self.db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild')")
+        if version < 3:  # files indexed in two steps; every file so far has its vectors
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(files)")}
+            if "embedded" not in columns:
+                self.db.execute("ALTER TABLE files ADD COLUMN embedded INTEGER NOT NULL "
+                                "DEFAULT 1")
+        self.set_meta("schema_version", str(SCHEMA_VERSION))
 
     def close(self) -> None:
         self.db.close()
@@ -195,11 +203,13 @@ class Store:
     def record_file(self, path: str, *, size: int, mtime_ns: int, sha256: str | None,
                     status: str, reason: str | None, pages: int = 0,
                     chunks: Iterable[NewChunk] = ()) -> tuple[list[int], list[int]]:
-        """Replace a file's row and chunks in one transaction.
+        """Replace a file's row and chunks in one transaction. Chunks without a vector
+        leave the file waiting for its vectors (``set_vectors``), findable by words.
 
         Returns (ids of the chunks written, ids of the chunks that were replaced).
         """
         chunk_list = list(chunks)
+        embedded = int(all(c.vector is not None for c in chunk_list))
         with self.db:
             old = self.db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
             replaced: list[int] = []
@@ -209,16 +219,16 @@ class Store:
                 self.db.execute("DELETE FROM chunks WHERE file_id = ?", (old[0],))
                 self.db.execute(
                     "UPDATE files SET size=?, mtime_ns=?, sha256=?, status=?, reason=?, pages=?, "
-                    "chunks=?, updated_at=? WHERE id=?",
+                    "chunks=?, updated_at=?, embedded=? WHERE id=?",
                     (size, mtime_ns, sha256, status, reason, pages, len(chunk_list), time.time(),
-                     old[0]))
+                     embedded, old[0]))
                 file_id = old[0]
             else:
                 cur = self.db.execute(
                     "INSERT INTO files (path, size, mtime_ns, sha256, status, reason, pages, "
-                    "chunks, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "chunks, updated_at, embedded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (path, size, mtime_ns, sha256, status, reason, pages, len(chunk_list),
-                     time.time()))
+                     time.time(), embedded))
                 file_id = cur.lastrowid
             new_ids = []
             for ord_, c in enumerate(chunk_list):
@@ -226,16 +236,42 @@ class Store:
                     "INSERT INTO chunks (file_id, ord, page, char_start, char_end, text, vector) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (file_id, ord_, c.page, c.char_start, c.char_end, c.text,
-                     np.ascontiguousarray(c.vector).tobytes()))
+                     b"" if c.vector is None else np.ascontiguousarray(c.vector).tobytes()))
                 new_ids.append(cur.lastrowid)
             self._bump_generation()
         return new_ids, replaced
 
     def indexed_file_with_sha256(self, sha256: str) -> FileRecord | None:
+        """A file with this content whose passages have their vectors (a copy takes both)."""
         row = self.db.execute(f"SELECT {_FILE_COLUMNS} FROM files "
-                              "WHERE sha256 = ? AND status = 'indexed' LIMIT 1",
+                              "WHERE sha256 = ? AND status = 'indexed' AND embedded = 1 LIMIT 1",
                               (sha256,)).fetchone()
         return FileRecord(*row) if row else None
+
+    # -- the second step: vectors for files that wait for them ---------------------------
+    def pending_files(self) -> list[FileRecord]:
+        """Files whose passages wait for their vectors, in the order they were read."""
+        rows = self.db.execute(f"SELECT {_FILE_COLUMNS} FROM files "
+                               "WHERE status = 'indexed' AND embedded = 0 ORDER BY updated_at")
+        return [FileRecord(*r) for r in rows]
+
+    def pending_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM files "
+                               "WHERE status = 'indexed' AND embedded = 0").fetchone()[0]
+
+    def passages_of(self, file_id: int) -> list[tuple[int, str]]:
+        """(chunk id, text) of a file's passages, in order."""
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT id, text FROM chunks WHERE file_id = ? ORDER BY ord", (file_id,))]
+
+    def set_vectors(self, file_id: int, vectors: Iterable[tuple[int, bytes]]) -> None:
+        """Store a pending file's passage vectors, all in one transaction; the file is then
+        findable by meaning too."""
+        with self.db:
+            self.db.executemany("UPDATE chunks SET vector = ? WHERE id = ? AND file_id = ?",
+                                [(blob, cid, file_id) for cid, blob in vectors])
+            self.db.execute("UPDATE files SET embedded = 1 WHERE id = ?", (file_id,))
+            self._bump_generation()
 
     def move_file(self, file_id: int, new_path: str, size: int, mtime_ns: int) -> None:
         """A file moved or renamed with the same content: its chunks and vectors stay."""
@@ -257,23 +293,27 @@ class Store:
 
     # -- chunks and vectors --------------------------------------------------------------
     def chunk_ids(self) -> set[int]:
-        return {r[0] for r in self.db.execute("SELECT id FROM chunks")}
+        """The passages that have their vectors (what the vector graph holds)."""
+        return {r[0] for r in self.db.execute("SELECT id FROM chunks WHERE length(vector) > 0")}
 
     def chunk_ids_where(self, where: ChunkFilter) -> list[int]:
         """The passages of the files ``where`` lets through."""
         clause, params = where.sqlite()
         return [r[0] for r in self.db.execute(
-            f"SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id WHERE {clause}",
+            "SELECT c.id FROM chunks c JOIN files f ON f.id = c.file_id "
+            f"WHERE length(c.vector) > 0 AND {clause}",
             params)]
 
     def chunk_vector(self, chunk_id: int) -> bytes | None:
+        """A passage's stored vector; None if it has none (yet)."""
         row = self.db.execute("SELECT vector FROM chunks WHERE id = ?", (chunk_id,)).fetchone()
-        return None if row is None else row[0]
+        return row[0] if row and row[0] else None
 
     def vectors(self, ids: Iterable[int], width: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(ids, stored rows [n, width] uint8) in blocks: the graph rebuilds from these."""
         for part, marks in _batches(sorted(ids), 2000):
-            rows = self.db.execute(f"SELECT id, vector FROM chunks WHERE id IN ({marks})", part)
+            rows = self.db.execute(f"SELECT id, vector FROM chunks WHERE id IN ({marks}) "
+                                   "AND length(vector) > 0", part)
             got = rows.fetchall()
             labels = np.array([r[0] for r in got], dtype=np.int64)
             vecs = np.frombuffer(b"".join(r[1] for r in got), dtype=np.uint8).reshape(-1, width)
@@ -285,9 +325,9 @@ class Store:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self.db.execute(
-            "SELECT c.id, f.path, c.page, c.char_start, c.char_end, c.text "
+            "SELECT c.id, f.path, c.page, c.char_start, c.char_end, c.text, f.embedded = 0 "
             f"FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})", ids)
-        return {r[0]: ChunkRow(*r) for r in rows}
+        return {r[0]: ChunkRow(*r[:6], pending=bool(r[6])) for r in rows}
 
     # -- keyword search --------------------------------------------------------------------
     def keyword_search(self, fts_query: str, limit: int, where: ChunkFilter = NO_FILTER,
@@ -335,7 +375,8 @@ class Store:
         out: dict[int, bytes] = {}
         for part, marks in _batches(ids):
             out.update(self.db.execute(
-                f"SELECT id, vector FROM chunks WHERE id IN ({marks})", part).fetchall())
+                f"SELECT id, vector FROM chunks WHERE id IN ({marks}) AND length(vector) > 0",
+                part).fetchall())
         return out
 
     # -- status --------------------------------------------------------------------------
@@ -347,11 +388,16 @@ class Store:
         return out
 
     def counts_under(self, path: str) -> dict[str, int]:
-        out = {"indexed": 0, "skipped": 0, "failed": 0}
+        """Files per status below ``path``, and ``meaning_pending``: those of the indexed
+        ones that still wait for their vectors."""
+        out = {"indexed": 0, "skipped": 0, "failed": 0, "meaning_pending": 0}
         rows = self.db.execute(
-            "SELECT status, COUNT(*) FROM files WHERE path = ? OR (path >= ? AND path < ?) "
-            "GROUP BY status", (path, *subtree_range(path)))
-        out.update(dict(rows.fetchall()))
+            "SELECT status, COUNT(*), SUM(status = 'indexed' AND embedded = 0) FROM files "
+            "WHERE path = ? OR (path >= ? AND path < ?) GROUP BY status",
+            (path, *subtree_range(path)))
+        for status, n, pending in rows:
+            out[status] = n
+            out["meaning_pending"] += pending or 0
         return out
 
     def problems(self) -> list[tuple[str, str, str]]:
