@@ -13,15 +13,14 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from desktop_app import memory
-from desktop_app.chunking import Chunk
 from desktop_app.events import FileOutcome, SyncControl, SyncProgress, SyncSummary
 from desktop_app.extract import ExtractionError
 from desktop_app.extract.files import file_sha256
@@ -31,11 +30,10 @@ from desktop_app.extract.text import MAX_TEXT_BYTES
 from desktop_app.extraction import ReaderProcess, ReadJob, ReadResult, read_file
 from desktop_app.index.store import FileRecord, NewChunk
 from desktop_app.scanning import FileStat, Rules, ScanResult, os_path, scan
+from desktop_app.sync_parts import Plan, Prepared, SyncParts
 
 if TYPE_CHECKING:
-    from desktop_app.embedding import Encoder
-    from desktop_app.index import Store, VectorIndex
-    from desktop_app.index.codec import VectorCodec
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -54,49 +52,8 @@ GROUP_TOKENS = 16_384
 GROUP_FILES = 64
 PREFETCH_FILES = 8
 GRAPH_SAVE_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class SyncParts:
-    """What a sync works with, handed in by the library: its database (this thread's
-    connection), vector graph and codec, its model (loaded only when something is to be
-    embedded), and the settings that shape what is indexed."""
-
-    store: Store
-    graph: VectorIndex
-    codec: VectorCodec
-    encoder: Callable[[], Encoder]  # the model, loaded on first call
-    loaded_encoder: Callable[[], Encoder | None]  # the model if it is loaded, else None
-    save_graph: Callable[..., None]  # save_graph(if_due=True): written if enough changed
-    chunk_tokens: int
-    max_file_bytes: int
-    exclude_patterns: tuple[str, ...]
-    ocr: bool = True  # scanned pages and pictures read by OCR (a library setting)
-    ocr_cache: str | None = None  # where pages read by OCR are kept (desktop_app.extract.ocr_cache)
-
-
-@dataclass
-class Plan:
-    """What a scan found to do: the files to look at and the known files that are gone."""
-
-    found: ScanResult
-    known: dict[str, FileRecord]
-    todo: list[FileStat]
-    gone: list[FileRecord]
-
-
-@dataclass
-class Prepared:
-    stat: FileStat
-    sha256: str | None
-    status: str = "indexed"
-    reason: str | None = None
-    pages: int = 0
-    chunks: list[Chunk] = field(default_factory=list)
-
-    @property
-    def tokens(self) -> int:
-        return sum(len(c.token_ids) for c in self.chunks)
+#: Files up to this size are read and embedded before larger ones.
+SMALL_FILE = 1 << 20
 
 
 class Syncer:
@@ -121,6 +78,7 @@ class Syncer:
         self.embed_total = self.embed_done = 0
         self.embed_passages_total = self.embed_passages_done = 0
         self.embed_started = 0.0
+        self.read_order: dict[str, int] = {}  # path -> place in this sync's reading order
 
     # -- events --------------------------------------------------------------------------
     def _progress(self, phase: str = "indexing", current: str | None = None,
@@ -336,7 +294,9 @@ class Syncer:
         self.bytes_total = sum(st.size for st in files)
         self.index_started = time.perf_counter()
         pending: deque[tuple[FileStat, Future[ReadResult]]] = deque()
-        queue = deque(files)
+        # What people are most likely to look for first: small files, newest first.
+        queue = deque(sorted(files, key=lambda st: (st.size > SMALL_FILE, -st.mtime_ns)))
+        self.read_order = {st.path: i for i, st in enumerate(queue)}
         reader = self._reader_for(files)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract") as pool:
             def top_up() -> None:
@@ -394,7 +354,12 @@ class Syncer:
         any an earlier sync left (a crash, a quit, a cancel between the steps) — a group of
         files at a time, each file committed on its own."""
         store = self.parts.store
-        waiting = store.pending_files()
+        # This sync's files first, in the order they were read (a folder added during a long
+        # sync restarts it: its files go before what the long one left), then what earlier
+        # syncs left, small files and the newest first.
+        waiting = sorted(store.pending_files(), key=lambda rec: (
+            (0, self.read_order[rec.path], 0) if rec.path in self.read_order
+            else (1, rec.size > SMALL_FILE, -rec.mtime_ns)))
         if not waiting:
             return
         encoder = self.parts.encoder()  # load before timing the rate

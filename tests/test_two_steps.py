@@ -102,3 +102,23 @@ def test_the_command_line_says_what_meaning_cannot_see_yet(tmp_path, docs):
     status = cli("status")
     assert "3 files searchable by words, by meaning once indexing reaches them" in status.stdout
     assert json.loads(cli("status", "--json").stdout)["meaning_pending"] == 3
+
+
+def test_files_read_in_this_sync_get_their_meaning_before_what_an_earlier_one_left(tmp_path,
+                                                                                   docs):
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "kites.txt").write_text("Fly the kite on a windy beach, keeping the line taut.")
+    (later / "maps.txt").write_text("Old sea charts mark the shoals with tiny crosses.")
+    with Library(tmp_path / "data") as lib:
+        lib.add([docs])
+        read_only_words(lib)  # a long sync stopped in its second step: three files wait
+        lib.add([later])  # the folder a person adds now
+        order = []
+        for event in lib.sync():
+            if event.phase == "embedding" and event.current and event.files_done:
+                name = Path(event.current).name
+                if name not in order:
+                    order.append(name)
+        assert set(order[:2]) == {"kites.txt", "maps.txt"}
+        assert set(order[2:]) == set(DOCS)
