@@ -1,6 +1,7 @@
-"""The indexing panel: a progress bar with files done/total, chunks per second and ETA, and
-the Pause, Resume and Cancel buttons. It shows what the sync worker reports; the buttons are
-requests the window forwards.
+"""The indexing panel: two progress bars, one per step of a sync — files searchable by their
+words (read), then by meaning (embedded) — with the rate and time left of the running step,
+and the Pause, Resume and Cancel buttons. It shows what the sync worker reports; the buttons
+are requests the window forwards.
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ class IndexingPanel(QWidget):
         self.bar.setRange(0, 1)
         self.bar.setValue(0)
         self.bar.setFormat("")
+        self.meaning_bar = QProgressBar(self)
+        self.meaning_bar.setObjectName("meaningProgress")
+        self.meaning_bar.setTextVisible(True)
+        self.meaning_bar.hide()  # shown while step 2 runs
         self.detail = QLabel("Nothing to index yet")
         self.detail.setWordWrap(True)
         self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -81,6 +86,7 @@ class IndexingPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(title)
         layout.addWidget(self.bar)
+        layout.addWidget(self.meaning_bar)
         layout.addWidget(self.detail)
         layout.addWidget(self.current)
         layout.addLayout(buttons)
@@ -116,12 +122,17 @@ class IndexingPanel(QWidget):
         elif event.phase in ("indexing", "embedding"):
             # Two steps: files become searchable by their words as they are read
             # ("indexing"), then by meaning as the model reaches them ("embedding").
+            bar = self.bar if event.phase == "indexing" else self.meaning_bar
+            if event.phase == "embedding" and self.meaning_bar.isHidden():
+                self.bar.setRange(0, 1)
+                self.bar.setValue(1)
+                self.bar.setFormat("searchable by words: all files")
+                self.meaning_bar.show()
             total = max(1, event.files_total)
-            self.bar.setRange(0, total)
-            self.bar.setValue(min(event.files_done, total))
+            bar.setRange(0, total)
+            bar.setValue(min(event.files_done, total))
             step = "by words" if event.phase == "indexing" else "by meaning"
-            self.bar.setFormat(f"{step}: {event.files_done:,} / "
-                               f"{count(event.files_total, 'file')}")
+            bar.setFormat(f"{step}: {event.files_done:,} / {count(event.files_total, 'file')}")
             if event.phase == "indexing":
                 rate = ("reading files: each is searchable by its words at once"
                         if event.files_done else "reading the first files")
@@ -141,6 +152,7 @@ class IndexingPanel(QWidget):
             self.current.setToolTip(event.current)
 
     def show_summary(self, summary: SyncSummary | None, error: str = "") -> None:
+        self.meaning_bar.hide()
         self.bar.setRange(0, 1)
         self.bar.setValue(1 if summary is not None and not summary.cancelled else 0)
         self.bar.setFormat("")

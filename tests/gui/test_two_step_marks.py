@@ -24,3 +24,23 @@ def test_a_result_found_by_its_words_only_says_meaning_pending(qtbot):
     model.set_results("spring tides", [result])
     tip = model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert "found by meaning too once indexing reaches it" in tip
+
+
+def test_the_indexing_panel_shows_a_bar_for_each_step(qtbot):
+    from desktop_app.events import SyncProgress, SyncSummary
+    from desktop_app.gui.progress import IndexingPanel
+
+    panel = IndexingPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.set_busy(True)
+    panel.show_progress(SyncProgress(phase="indexing", files_total=280, files_done=40))
+    assert panel.bar.format() == "by words: 40 / 280 files" and panel.meaning_bar.isHidden()
+    panel.show_progress(SyncProgress(phase="embedding", files_total=280, files_done=6,
+                                     chunks_per_second=41.5, eta_seconds=3600.0))
+    assert panel.bar.format() == "searchable by words: all files"
+    assert panel.meaning_bar.isVisible()
+    assert panel.meaning_bar.format() == "by meaning: 6 / 280 files"
+    assert "41.5 passages/s" in panel.detail.text() and "left" in panel.detail.text()
+    panel.show_summary(SyncSummary(indexed=280, cancelled=True))
+    assert panel.meaning_bar.isHidden()
