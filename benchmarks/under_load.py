@@ -159,7 +159,8 @@ def prepare_data_dir(base: Path | None, work: Path) -> tuple[Path, float]:
 
 def prepare_corpus(corpus: Path, limit_files: int | None, work: Path) -> tuple[Path, int]:
     """The folder to add and its file count: ``corpus`` itself, or with a limit a folder of
-    symlinks to N files spread evenly over the sorted list (as ``throughput.py`` picks)."""
+    hard links to N files spread evenly over the sorted list (as ``throughput.py`` picks;
+    not symbolic links, which the library follows only inside its own folders)."""
     from throughput import select_files
 
     files = select_files([corpus], limit_files)
@@ -168,7 +169,11 @@ def prepare_corpus(corpus: Path, limit_files: int | None, work: Path) -> tuple[P
     sample = work / "corpus"
     sample.mkdir()
     for i, path in enumerate(files):
-        (sample / f"{i:04d}-{Path(path).name}").symlink_to(path)
+        target = sample / f"{i:04d}-{Path(path).name}"
+        try:
+            os.link(path, target)
+        except OSError:  # another file system: a copy
+            shutil.copy2(path, target)
     return sample, len(files)
 
 
