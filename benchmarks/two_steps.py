@@ -3,6 +3,12 @@
 and whether at the end of step 1 each file is found by a distinctive line of its own.
 
     python benchmarks/two_steps.py [CORPUS] [--limit-files 66] [--json FILE]
+    python benchmarks/two_steps.py [CORPUS] --add-during   # a small folder added mid-sync
+
+``--add-during``: while the big sync gives its files their meaning, a folder of two small
+text files is added the way the window does it (the running sync is cancelled and a new one
+started); prints how long until both are found by a phrase of their own, and checks that no
+file was read twice.
 
 CORPUS defaults to the Debian manuals (../shared/scripts/get-debian-pdfs.sh). Files are
 spread evenly over the sorted list and hard-linked into a temporary folder.
@@ -15,11 +21,13 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from desktop_app.events import SyncControl
 from desktop_app.extract.mupdf import pymupdf
 from desktop_app.library import Library
 from desktop_app.searching import SearchOptions
@@ -41,11 +49,55 @@ def distinctive_line(path: Path) -> str | None:
     return None
 
 
+SMALL_FILES = {
+    "ferry-times.txt": "The winter ferry to Skerrywick leaves at 07:40 and 16:15 on weekdays.",
+    "allotment.txt": "Plot 14 on the Hollins Lane allotments is free from the first of April.",
+}
+
+
+def add_during(lib: Library, small: Path) -> dict:
+    """Run the big sync on a thread; once it embeds, add ``small`` as the window does."""
+    reads: list[str] = []
+    control = SyncControl()
+    embedding = threading.Event()
+
+    def run(ctl: SyncControl) -> None:
+        for event in lib.sync(ctl):
+            if event.outcome and event.outcome.status == "indexed":
+                reads.append(event.outcome.path)
+            if event.phase == "embedding":
+                embedding.set()
+
+    big = threading.Thread(target=run, args=(control,))
+    big.start()
+    embedding.wait()
+    time.sleep(5)  # well into the second step
+    added_at = time.perf_counter()
+    control.cancel()
+    big.join()
+    lib.add([small])
+    again = threading.Thread(target=run, args=(SyncControl(),))
+    again.start()
+    found = set()
+    while len(found) < len(SMALL_FILES):
+        for name, text in SMALL_FILES.items():
+            phrase = '"' + " ".join(text.split()[3:7]) + '"'
+            if any(Path(h.path).name == name for h in lib.search(phrase, SearchOptions(k=3))):
+                found.add(name)
+        time.sleep(0.05)
+    found_after = time.perf_counter() - added_at
+    again.join()
+    return {"seconds_until_both_found": round(found_after, 2),
+            "files_read": len(reads), "files_read_twice": len(reads) - len(set(reads))}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--limit-files", type=int, default=66)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--add-during", action="store_true",
+                    help="add a small folder while the big sync runs (see above)")
     args = ap.parse_args()
     files = sorted(p for p in args.corpus.glob("*.pdf"))
     step = max(1, len(files) // args.limit_files)
@@ -57,6 +109,17 @@ def main() -> int:
         os.link(f, docs / f.name)
     lines = {f.name: distinctive_line(f) for f in files}
     lib = Library(work / "data")
+    if args.add_during:
+        small = work / "small"
+        small.mkdir()
+        for name, text in SMALL_FILES.items():
+            (small / name).write_text(text)
+        lib.encoder.embed_query("warm up")
+        lib.add([docs])
+        result = add_during(lib, small)
+        lib.close()
+        print(json.dumps(result, indent=1))
+        return 0
     lib.encoder.embed_query("warm up")  # loaded before the clock starts, as in an open window
     lib.add([docs])
     started = time.perf_counter()
