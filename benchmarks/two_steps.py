@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 import threading
@@ -150,6 +151,11 @@ def main() -> int:
         "passages_per_second_step2": round((summary.chunks if summary else 0)
                                            / max(done_at - words_at, 1e-9), 1),
         "load_after": os.getloadavg()[0],
+        # peak resident memory: this process (the window's, in the app) and the largest
+        # extraction process
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "peak_rss_extraction_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        // 1024,
     }
     lib.close()
     print(json.dumps(result, indent=1))
