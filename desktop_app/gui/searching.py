@@ -98,6 +98,7 @@ class SearchController(QObject):
         self.generation = 0
         self._model_ready = False
         self._corpus_hint = ""
+        self._meaning_pending = 0  # files found by words that wait for their vectors
         #: Library.search keyword arguments for each search (the filter row's choices)
         self.options: Callable[[], SearchOptions] = SearchOptions
         #: "more like this": (the chunk id, the text the box shows for it)
@@ -178,7 +179,7 @@ class SearchController(QObject):
                 heading = f"{count(len(results), 'best passage')} for “{query}”"
             else:
                 heading = f"No good match for “{query}” — the closest passages:"
-            self.header.setText(heading)
+            self.header.setText(heading + self._unseen_note(like))
             # The same query again (new files were indexed): keep the passage the user is
             # reading if it is still a result. A new query: take its best result.
             row = next((i for i, r in enumerate(results)
@@ -203,6 +204,16 @@ class SearchController(QObject):
         self.line_edit.setPlaceholderText(
             "Ask a question or describe what you are looking for   (Ctrl+K)" if ready
             else "Loading the model…   (you can type already)")
+
+    def set_meaning_pending(self, files: int) -> None:
+        """How many files are searchable by their words but not yet by meaning."""
+        self._meaning_pending = files
+
+    def _unseen_note(self, like: bool) -> str:
+        # Meaning alone (or "more like this") cannot see files still waiting for vectors.
+        if self._meaning_pending and (like or self.options().mode == "vector"):
+            return f" ({count(self._meaning_pending, 'file')} not searchable by meaning yet)"
+        return ""
 
     def set_corpus_hint(self, hint: str) -> None:
         self._corpus_hint = hint

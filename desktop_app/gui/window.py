@@ -398,6 +398,7 @@ class MainWindow(QMainWindow):
         counts = snapshot.status.counts
         files, chunks = counts.get("indexed", 0), counts.get("chunks", 0)
         self.status_line.set_counts(files, chunks)
+        self.search.set_meaning_pending(snapshot.status.meaning_pending)
         self.search.set_corpus_hint(
             f"Type to search {count(chunks, 'passage')} in {count(files, 'file')} by meaning"
             if files else "")

@@ -44,3 +44,17 @@ def test_the_indexing_panel_shows_a_bar_for_each_step(qtbot):
     assert "41.5 passages/s" in panel.detail.text() and "left" in panel.detail.text()
     panel.show_summary(SyncSummary(indexed=280, cancelled=True))
     assert panel.meaning_bar.isHidden()
+
+
+def test_a_search_by_meaning_alone_says_how_many_files_it_cannot_see_yet(make_window):
+    window = make_window()
+    search = window.search
+    result = SearchResult(path="/docs/bees.txt", page=None, score=0.9, text="bees dance",
+                          char_start=0, char_end=10, chunk_id=1, good_match=True)
+    search.set_meaning_pending(274)
+    search.show_results(search.generation, "bees", [result])
+    assert "not searchable by meaning yet" not in window.results_header.text()  # hybrid
+    combo = window.filters.mode_combo
+    combo.setCurrentIndex(combo.findData("vector"))
+    search.show_results(search.generation, "bees", [result])
+    assert window.results_header.text().endswith("(274 files not searchable by meaning yet)")
