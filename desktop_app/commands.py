@@ -320,6 +320,7 @@ def status(data_dir: Path, engine: Engine, *, as_json: bool) -> int:
     with open_library(data_dir, engine) as lib:
         lib.encoder  # noqa: B018 - loads the model, so the active provider is known
         st = lib.status()
+        per_root = lib.folder_counts()
     # A file added on its own is listed as a file, not as a folder (the library keeps both
     # as roots); a root that is gone stays with the folders, marked.
     files = [r for r in st.roots if os.path.isfile(r)]
@@ -329,6 +330,9 @@ def status(data_dir: Path, engine: Engine, *, as_json: bool) -> int:
         report["folders"] = folders
         report["added_files"] = files
         report["log_file"] = str(log_file())
+        # per folder: files by status, and how many of the indexed ones are searchable by
+        # their words only so far (waiting for their vectors)
+        report["by_folder"] = {root: per_root.get(root, {}) for root in st.roots}
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
         _print_status(st, folders, files, log_file())

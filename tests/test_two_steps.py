@@ -101,7 +101,10 @@ def test_the_command_line_says_what_meaning_cannot_see_yet(tmp_path, docs):
     assert found[0]["meaning_pending"] is True
     status = cli("status")
     assert "3 files searchable by words, by meaning once indexing reaches them" in status.stdout
-    assert json.loads(cli("status", "--json").stdout)["meaning_pending"] == 3
+    report = json.loads(cli("status", "--json").stdout)
+    assert report["meaning_pending"] == 3
+    assert report["by_folder"][str(docs.resolve())] == {
+        "indexed": 3, "skipped": 0, "failed": 0, "meaning_pending": 3}
 
 
 def test_files_read_in_this_sync_get_their_meaning_before_what_an_earlier_one_left(tmp_path,
