@@ -367,6 +367,7 @@ class Syncer:
         self.embed_total = len(waiting)
         self.embed_passages_total = sum(rec.chunks for rec in waiting)
         self.embed_started = time.perf_counter()
+        yield self._embed_progress(waiting[0].path)  # step 2 begins (before the first batch)
         try:
             group: list[tuple[FileRecord, list[tuple[int, str]]]] = []
             group_tokens = 0

@@ -4,8 +4,10 @@
 ``SyncWorker`` as queued signals, so they run on its thread one after another. A folder
 added or removed while a sync runs cancels that sync (what it committed stays) and starts a
 new one that includes the change; ``finished`` is only emitted when no such restart is
-pending. A switch to another model cancels a sync in progress first; syncs asked for
-meanwhile run after it.
+pending. A change the file watcher reports while a long sync gives its files their meaning
+(its second step) interrupts it the same way, at most once per ``INTERRUPT_INTERVAL_S``, so
+the changed file is read and embedded before the backlog. A switch to another model cancels
+a sync in progress first; syncs asked for meanwhile run after it.
 
 ``Reader`` fronts the ``ReaderWorker``: model loading, searches, previews, snapshots.
 
@@ -14,15 +16,20 @@ Every signal of these two objects is emitted on the UI thread.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
+from desktop_app.events import SyncProgress
 from desktop_app.gui.rendering import PreviewRequest
 from desktop_app.gui.worker_signals import ReaderEvents, SyncEvents, relay
 from desktop_app.gui.workers import ReaderWorker, SyncWorker
 from desktop_app.library import Library
 from desktop_app.models import ModelEntry
+
+#: A file the watcher saw change interrupts a long sync's second step at most this often.
+INTERRUPT_INTERVAL_S = 30.0
 
 
 def _delete_with_thread(worker: QObject, thread: QThread) -> None:
@@ -68,10 +75,13 @@ class Indexer(SyncEvents):
         #: the model a switch is running (or waiting) for, else None
         self.switching: ModelEntry | None = None
         self._switch_due = False
+        self._step = ""  # the running sync's phase ("indexing": reading, "embedding": ...)
+        self._last_interrupt: float | None = None
         # Signal to signal: re-emitted by this object, on the UI thread (queued).
         relay(self.worker, self, SyncEvents, {"model_switched": self._on_model_switched,
                                               "write_access": self._on_write_access,
                                               "finished": self._on_finished})
+        self.progress.connect(self._on_progress)
 
     # -- life cycle ----------------------------------------------------------------------
     def start(self) -> None:
@@ -120,6 +130,11 @@ class Indexer(SyncEvents):
             self._pending |= set(only)
         if self.syncing:
             self._restart = True  # once this one ends, look at what changed meanwhile
+            if only is not None and self._step == "embedding" and self._may_interrupt():
+                # A change the watcher saw goes ahead of the backlog the model is working
+                # through: stop between two groups (every file read is kept) and sync the
+                # change; the backlog's meaning follows right after it.
+                self.worker.cancel()
             return
         self.syncing = True
         pending, self._pending = self._pending, set()
@@ -182,8 +197,22 @@ class Indexer(SyncEvents):
         self.switching = None
         self.model_switched.emit(switched, model_id)
 
+    def _on_progress(self, event: SyncProgress) -> None:
+        self._step = event.phase
+
+    def _may_interrupt(self) -> bool:
+        """At most one interruption of the backlog per ``INTERRUPT_INTERVAL_S``: a file that
+        changes all the time (a log) must not keep the model from the rest."""
+        now = time.monotonic()
+        if self._last_interrupt is not None and now - self._last_interrupt < \
+                INTERRUPT_INTERVAL_S:
+            return False
+        self._last_interrupt = now
+        return True
+
     def _on_finished(self, summary: object) -> None:
         self.syncing = False
+        self._step = ""
         if self._stopped:
             return
         if self._switch_due:

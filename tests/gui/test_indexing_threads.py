@@ -177,7 +177,8 @@ def test_closing_mid_index_stops_the_worker_and_keeps_what_was_committed(
         qtbot, make_window, tmp_path, filler_corpus, model_gate):
     data = tmp_path / "data"
     window = make_window(data)
-    model_gate.close(after_groups=1)  # closing comes while the second group is embedded
+    qtbot.waitUntil(lambda: not window.indexer.syncing, timeout=60_000)  # the opening sync
+    model_gate.close()  # every file is read (step 1); the model waits at its first group
     committed: list[str] = []
 
     def first_indexed(event) -> bool:
@@ -185,9 +186,8 @@ def test_closing_mid_index_stops_the_worker_and_keeps_what_was_committed(
 
     window.indexing_progress.connect(
         lambda e: committed.append(e.outcome.path) if first_indexed(e) else None)
-    with qtbot.waitSignal(window.indexing_progress, check_params_cb=first_indexed,
-                          timeout=60_000):
-        drop_paths(window, [filler_corpus])
+    drop_paths(window, [filler_corpus])
+    qtbot.waitUntil(lambda: model_gate.holding, timeout=60_000)
 
     started = time.perf_counter()
     window.close()
@@ -196,8 +196,31 @@ def test_closing_mid_index_stops_the_worker_and_keeps_what_was_committed(
     assert not window.reader_thread.isRunning() and window.reader_thread.isFinished()
     assert python_threads() == []
 
-    # Everything reported as indexed is in the library; the rest is left for next time.
+    # Everything reported as indexed is in the library, searchable by its words; its
+    # meaning is left for next time.
     with Library(data) as library:
         indexed = {r.path for r in library.store.files().values() if r.status == "indexed"}
-    assert set(committed) <= indexed
-    assert 0 < len(indexed) < 150
+        assert set(committed) <= indexed and len(indexed) == 150
+        assert library.meaning_pending() == 150
+
+
+def test_a_change_the_watcher_sees_goes_ahead_of_the_backlog(
+        qtbot, make_window, tmp_path, filler_corpus, model_gate):
+    window = make_window(tmp_path / "data")
+    qtbot.waitUntil(lambda: not window.indexer.syncing, timeout=60_000)  # the opening sync
+    model_gate.close()
+    drop_paths(window, [filler_corpus])
+    qtbot.waitUntil(lambda: model_gate.holding, timeout=60_000)  # the backlog's first group
+    changed = filler_corpus / "today.txt"
+    changed.write_text("Minutes of today's meeting: the bridge repairs start on Monday.")
+    order: list[str] = []
+
+    def embedded(event) -> None:
+        if event.phase == "embedding" and event.files_done and event.current not in order:
+            order.append(event.current)
+
+    window.indexing_progress.connect(embedded)
+    with qtbot.waitSignal(window.indexing_finished, timeout=120_000):
+        window.indexer.sync(frozenset({str(changed.resolve())}))  # what the watcher sends
+    assert order[0] == str(changed.resolve()), "the changed file got its meaning first"
+    assert window.library.meaning_pending() == 0
