@@ -368,6 +368,9 @@ class MainWindow(QMainWindow):
         self._request_snapshot()
         self.indexing.show_summary(summary, "" if summary is not None
                                    else "Indexing stopped on an error (see the message above)")
+        if summary is not None and summary.cancelled:
+            # never "up to date" after a stop: what was not read yet is not in the counts
+            self.folders.set_activity("stopped; Rescan indexes the rest")
         if summary is not None and (summary.indexed or summary.removed or summary.moved
                                     or summary.copied):
             self.search.refresh()  # the new files may answer the question better

@@ -169,6 +169,8 @@ def test_ui_stays_free_and_search_works_while_indexing_runs_and_pause_resume_can
     summary = finished.args[0]
     assert summary is not None and summary.cancelled
     assert not window.indexing.cancel_button.isEnabled()
+    # never "up to date" after a stop
+    assert {row.state for row in window.folders.rows()} == {"stopped; Rescan indexes the rest"}
     # the core's extraction helper was joined (the folder watcher's threads run on)
     assert [t for t in python_threads() if t.name.startswith("extract")] == []
 
