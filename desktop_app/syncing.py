@@ -1,10 +1,13 @@
-"""One sync of the library with its folders: scan, diff, move/copy/delete, extract, embed, store.
+"""One sync of the library with its folders: scan, diff, move/copy/delete, then two steps.
 
 The diff is cheap first (size and mtime_ns), then exact (sha256): a file whose content is
 already in the library — moved, renamed, copied, or only touched — keeps or reuses its
-vectors without a model call. Extraction and chunking of the next files run on a helper thread
-while the model embeds the current batch; each file is committed in its own transaction, and
-pause/cancel are honoured between model batches.
+vectors without a model call. The files left are indexed in two steps, each file committed
+on its own in each: first its passages and their words (read in the extraction process; the
+file is searchable by its words at once), then their vectors (the model, the slow step; the
+file becomes searchable by meaning). Files waiting for their vectors are kept in the store,
+so a stop between the steps loses nothing and reads nothing twice. Pause and cancel are
+honoured between files and between model batches.
 """
 
 from __future__ import annotations
