@@ -49,13 +49,11 @@ class Plan:
 
 @dataclass
 class Prepared:
+    """A file read in step 1: its passages, or why it has none."""
+
     stat: FileStat
     sha256: str | None
     status: str = "indexed"
     reason: str | None = None
     pages: int = 0
     chunks: list[Chunk] = field(default_factory=list)
-
-    @property
-    def tokens(self) -> int:
-        return sum(len(c.token_ids) for c in self.chunks)
