@@ -52,7 +52,7 @@ from desktop_app.index.faults import is_disk_full
 from desktop_app.index.keeper import GraphKeeper
 from desktop_app.library_settings import DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_FILE_MB
 from desktop_app.model_loading import ModelSlot, load_encoder
-from desktop_app.paths import is_under, normalise, under_any
+from desktop_app.paths import normalise
 from desktop_app.private import private_dir, tighten_folder
 from desktop_app.repair import CHECK_BUDGET_S, check_database, rebuild
 from desktop_app.searching import DEFAULT_SEARCH, SearchIndex, SearchOptions
@@ -271,19 +271,9 @@ class Library:
         """
         self._require_write_lock()
         self.wait_for_graph()
-        target = normalise(path)
         store = self.store
-        records = store.files_under(target)
-        roots = store.roots()
-        removed_root = False
-        for root in roots:
-            if is_under(root, target):
-                store.remove_root(root)
-                removed_root = True
-        still_covered = under_any(target, store.roots())
-        if still_covered:
-            store.add_excluded(target)
-        if not records and not removed_root and not still_covered:
+        records = store.files_under(normalise(path))
+        if not store.leave_out(normalise(path)) and not records:
             raise NotInLibraryError(f"{path} is not in the library")
         self.graph.remove(store.delete_files(r.id for r in records))
         self.save_graph(if_due=True)

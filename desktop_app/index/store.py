@@ -28,7 +28,7 @@ from desktop_app.index.records import (
     StoreError,
 )
 from desktop_app.index.schema import SCHEMA, SCHEMA_VERSION
-from desktop_app.paths import subtree_range
+from desktop_app.paths import is_under, subtree_range, under_any
 from desktop_app.private import create_private
 
 _FILE_COLUMNS = "id, path, size, mtime_ns, sha256, status, reason, pages, chunks, embedded"
@@ -160,9 +160,18 @@ class Store:
             self.db.execute("DELETE FROM excluded WHERE path = ?", (path,))
         return cur.rowcount > 0
 
-    def remove_root(self, path: str) -> None:
+    def leave_out(self, path: str) -> bool:
+        """Stop indexing ``path``: the library folders at or below it go, and a path inside
+        a folder that stays is remembered as excluded (the next scan leaves it out). False
+        when ``path`` is neither a library folder, nor above one, nor inside one."""
         with self.db:
-            self.db.execute("DELETE FROM roots WHERE path = ?", (path,))
+            gone = [root for root in self.roots() if is_under(root, path)]
+            for root in gone:
+                self.db.execute("DELETE FROM roots WHERE path = ?", (root,))
+            covered = under_any(path, self.roots())
+            if covered:
+                self.db.execute("INSERT OR IGNORE INTO excluded (path) VALUES (?)", (path,))
+        return bool(gone) or covered
 
     def excluded(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT path FROM excluded ORDER BY path")]

@@ -32,13 +32,17 @@ def shared_pdfs() -> Path:
     return TEST_DATA
 
 
-@pytest.fixture
-def corpus(tmp_path: Path) -> Path:
-    """Three short text files on distinct subjects and one real PDF (a table of numbers)."""
-    folder = tmp_path / "corpus"
+def _write_texts(folder: Path) -> Path:
     folder.mkdir()
     for name, text in TEXTS.items():
         (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """Three short text files on distinct subjects and one real PDF (a table of numbers)."""
+    folder = _write_texts(tmp_path / "corpus")
     shutil.copy(NICS_PDF, folder / NICS_PDF.name)
     return folder
 
@@ -46,11 +50,7 @@ def corpus(tmp_path: Path) -> Path:
 @pytest.fixture
 def notes(tmp_path: Path) -> Path:
     """The three short text files alone (no PDF)."""
-    folder = tmp_path / "notes"
-    folder.mkdir()
-    for name, text in TEXTS.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    return folder
+    return _write_texts(tmp_path / "notes")
 
 
 @pytest.fixture
