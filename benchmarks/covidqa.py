@@ -14,15 +14,15 @@ import math
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from datasets import covidqa
-from scifact import add_pipeline_arguments, index_corpus, profile_from_args
+from scifact import add_pipeline_arguments, index_corpus, profile_from_args, searches
 
 from desktop_app.extract import extract
-from desktop_app.searching import SearchOptions
 
 
 def main() -> None:
@@ -55,9 +55,9 @@ def main() -> None:
             print(f"indexed {summary.indexed} files, {summary.chunks} chunks in {index_s:.0f} s;"
                   f" tokens encoded {stats.tokens_encoded:,}")
             extra = {} if args.per_file is None else {"per_file": args.per_file or None}
-            for mode in args.modes.split(","):
+            for mode, options in searches(args):
                 started = time.perf_counter()
-                results = lib.search_many(kept, SearchOptions(k=10, mode=mode, **extra))
+                results = lib.search_many(kept, replace(options, k=10, **extra))
                 search_s = time.perf_counter() - started
                 ndcg, hits = [], 0
                 for (path, a, b), hits_q in zip(spans, results):

@@ -13,10 +13,14 @@ and for the questions that borrowed fewer or more of their page's words.
     python benchmarks/known_items.py --configs "hybrid:per3,vector:per3,hybrid:per10:kw0.5"
     python benchmarks/known_items.py --json results.json        # '-' for stdout
 
-A configuration is ``mode[:perN|:perall][:kwW]``: the search mode, passages per file (N, or
-no cap) and the keyword ranking's weight in hybrid fusion; ``default`` is the product's
-default search. Each question is searched on its own (``search_many`` with one query), so
-the latencies are those of one search, query embedding included.
+A configuration is ``mode[:perN|:perall][:kwW][:rrf][:fixed][:nopage][:byrank]``: the search mode,
+passages per file (N, or no cap), the keyword side's weight in hybrid fusion, reciprocal
+rank fusion instead of normalised scores, the per-file cap kept even for a file that
+dominates, and no page evidence (results per passage, contents pages not ranked down);
+``default`` is the product's default search, ``before`` the search as it was before the
+ranking work (RRF k=60, keyword weight 1, a fixed cap of 3, no page evidence). Each
+question is searched on its own (``search_many`` with one query), so the latencies are
+those of one search, query embedding included.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from desktop_app import searching
 from desktop_app.extract.mupdf import pymupdf
 from desktop_app.library import Library
 from desktop_app.query_terms import query_terms
@@ -39,8 +44,11 @@ from desktop_app.searching import DEFAULT_SEARCH, SearchOptions
 
 HERE = Path(__file__).resolve().parent
 QUESTIONS = HERE / "known_items.jsonl"
-DEFAULT_CONFIGS = ("default,vector:per3,hybrid:per10,vector:per10,hybrid:per10:kw0.5,"
-                   "hybrid:per10:kw0.25,hybrid:perall,vector:perall")
+DEFAULT_CONFIGS = ("before,default,vector:per3,hybrid:per3:rrf,hybrid:per3:fixed,"
+                   "hybrid:per3:nopage,hybrid:perall,vector:perall")
+#: the search as it was before fusion by scores, page evidence and the adaptive cap
+BEFORE = SearchOptions(k=10, per_file=3, keyword_weight=1.0, fusion="rrf", adaptive_cap=False,
+                       page_evidence=False, files_together=False)
 K = 10
 
 
@@ -65,11 +73,16 @@ def load_questions(path: Path) -> list[Question]:
 
 def parse_config(spec: str) -> tuple[str, SearchOptions]:
     """``hybrid:per10:kw0.5`` → SearchOptions(k=10, mode="hybrid", per_file=10,
-    keyword_weight=0.5); ``perall``: no cap per file; ``default``: the product's default."""
+    keyword_weight=0.5); ``perall``: no cap per file; ``rrf``: reciprocal rank fusion;
+    ``fixed``: no adaptive cap; ``nopage``: no page evidence; ``default``: the product's
+    default; ``before``: the search before the ranking work."""
     spec = spec.strip()
     if spec == "default":
-        return (f"default ({DEFAULT_SEARCH.mode}, per file {DEFAULT_SEARCH.per_file}, "
-                f"kw {DEFAULT_SEARCH.keyword_weight:g})", DEFAULT_SEARCH)
+        d = DEFAULT_SEARCH
+        return (f"default ({d.mode}, per file {d.per_file} adaptive, {d.fusion} fusion, "
+                f"kw {d.keyword_weight:.2g})", d)
+    if spec == "before":
+        return "before (hybrid, RRF, kw 1, per file 3 fixed, no page evidence)", BEFORE
     mode, *parts = spec.split(":")
     if mode not in ("hybrid", "vector", "keyword"):
         raise SystemExit(f"unknown search mode {mode!r} in {spec!r}")
@@ -81,6 +94,15 @@ def parse_config(spec: str) -> tuple[str, SearchOptions]:
             options["per_file"] = int(part[3:])
         elif part.startswith("kw"):
             options["keyword_weight"] = float(part[2:])
+        elif part == "rrf":
+            options["fusion"] = "rrf"
+            options.setdefault("keyword_weight", 1.0)
+        elif part == "fixed":
+            options["adaptive_cap"] = False
+        elif part == "nopage":
+            options["page_evidence"] = False
+        elif part == "byrank":
+            options["files_together"] = False
         else:
             raise SystemExit(f"unknown part {part!r} in {spec!r}")
     return spec, SearchOptions(**options)
@@ -172,6 +194,26 @@ def evaluate(lib: Library, questions: list[Question], options: SearchOptions,
             "p95_ms": 1000 * times[min(n - 1, int(0.95 * n))], "questions": per_question}
 
 
+def ranking_cost(lib: Library, questions: list[Question],
+                 configs: list[tuple[str, SearchOptions]], rounds: int = 5) -> dict[str, float]:
+    """Median milliseconds of ``searching.search`` per configuration with the query's vector
+    and the keyword side's candidates computed beforehand: what fusion, page evidence and
+    grouping cost, apart from embedding and the keyword query (whose time the machine's load
+    dominates). The configurations take turns question by question, so load hits all alike."""
+    index = lib.search_index()
+    vectors = list(lib.encoder.embed_queries([q.text for q in questions]))
+    times: dict[str, list[float]] = {name: [] for name, _ in configs}
+    for q, vector in zip(questions, vectors):
+        hits = {name: searching.keyword_candidates(index, q.text, options)
+                if options.mode == "hybrid" else None for name, options in configs}
+        for _ in range(rounds):
+            for name, options in configs:
+                started = time.perf_counter()
+                searching.search(index, q.text, vector, options, keyword_hits=hits[name])
+                times[name].append(time.perf_counter() - started)
+    return {name: 1000 * statistics.median(t) for name, t in times.items()}
+
+
 def word_overlap(questions: list[Question], corpus: Path) -> list[float]:
     """Per question, the share of its search terms (the words keyword search looks for) that
     occur on its answer pages: how much of the page's wording the question borrowed."""
@@ -214,14 +256,23 @@ def main() -> None:
     ap.add_argument("--work-dir", type=Path, default=Path("/work/bench/known-items"),
                     help="the corpus links and the library (reused when present)")
     ap.add_argument("--configs", default=DEFAULT_CONFIGS,
-                    help="comma-separated mode[:perN|:perall][:kwW], or default")
+                    help="comma-separated mode[:perN|:perall][:kwW][:rrf][:fixed][:nopage][:byrank], "
+                         "default or before")
     ap.add_argument("--by-kind", action="store_true",
                     help="page-hit@10 per kind of question and by word overlap with the page")
     ap.add_argument("--depth", type=int, default=50,
                     help="also report whether the right page is among this many results "
                          "(0: skip)")
     ap.add_argument("--json", default=None, help="write the results here ('-': stdout)")
+    ap.add_argument("--ranking-cost", action="store_true",
+                    help="also time searching.search alone per configuration (query vector "
+                         "and keyword candidates computed beforehand)")
+    ap.add_argument("--keyword-budget", type=float, default=searching.KEYWORD_BUDGET_S,
+                    help="seconds the keyword side may take in hybrid search (0: no limit); "
+                         "on a loaded machine the product's budget cuts the keyword side "
+                         "short, which measures the load rather than the ranking")
     args = ap.parse_args()
+    searching.KEYWORD_BUDGET_S = args.keyword_budget or None
 
     questions = load_questions(args.questions)
     files = sorted({q.file for q in questions})
@@ -236,6 +287,7 @@ def main() -> None:
         results = {}
         for name, options in configs:
             results[name] = evaluate(lib, questions, options, args.depth)
+        cost = ranking_cost(lib, questions, configs) if args.ranking_cost else {}
     print()
     deep = f" page-hit@{args.depth} |" if args.depth > K else ""
     print(f"| search | file in top 10 | page-hit@10 | page ±1 in top 10 | MRR@10 (page) |{deep}"
@@ -246,6 +298,9 @@ def main() -> None:
         print(f"| {name} | {r['file_hit@10']:.2f} | {r['page_hit@10']:.2f} "
               f"| {r['page_or_neighbour@10']:.2f} | {r['mrr@10']:.2f} |{deep}"
               f" {r['p50_ms']:.0f} | {r['p95_ms']:.0f} |")
+    if cost:
+        print("\nsearching.search alone (query vector and keyword candidates ready), median ms: "
+              + ", ".join(f"{name} {ms:.2f}" for name, ms in cost.items()))
     overlap = word_overlap(questions, args.work_dir / "corpus")
     for r in results.values():
         for row, share in zip(r["questions"], overlap):

@@ -13,12 +13,14 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from datasets import ndcg_at_10, scifact
 
+from desktop_app import searching
 from desktop_app.embedding import MINILM
 from desktop_app.library import Library
 from desktop_app.searching import SearchOptions
@@ -52,6 +54,23 @@ def add_pipeline_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--limit-queries", type=int, default=None)
     ap.add_argument("--modes", default="vector,hybrid,keyword",
                     help="search modes to evaluate on the same index")
+    ap.add_argument("--configs", default=None,
+                    help="instead of --modes: search configurations as known_items.py reads "
+                         "them (default, before, hybrid:per10:rrf, ...)")
+    ap.add_argument("--keyword-budget", type=float, default=searching.KEYWORD_BUDGET_S,
+                    help="seconds the keyword side may take in hybrid search (0: no limit; "
+                         "a loaded machine otherwise cuts it short)")
+
+
+def searches(args: argparse.Namespace) -> list[tuple[str, SearchOptions]]:
+    """(label, options) to evaluate: ``--configs`` when given, else one per ``--modes``;
+    sets the keyword budget from ``--keyword-budget``."""
+    searching.KEYWORD_BUDGET_S = args.keyword_budget or None
+    if args.configs:
+        from known_items import parse_config
+
+        return [parse_config(c) for c in args.configs.split(",") if c.strip()]
+    return [(mode, SearchOptions(k=10, mode=mode)) for mode in args.modes.split(",")]
 
 
 def index_corpus(work: Path, texts: dict[str, str], profile, chunk_tokens: int | None):
@@ -90,11 +109,11 @@ def main() -> None:
                   f"profile={lib.profile.framing}")
             print(f"indexed {summary.indexed} files, {summary.chunks} chunks in {index_s:.0f} s;"
                   f" tokens encoded {stats.tokens_encoded:,} (padded {stats.padded_tokens:,})")
-            for mode in args.modes.split(","):
+            for mode, options in searches(args):
                 started = time.perf_counter()
                 # one passage per document: the metric ranks documents by their best chunk
                 results = lib.search_many([queries[q] for q in qids],
-                                           SearchOptions(k=10, mode=mode, per_file=1))
+                                          replace(options, k=10, per_file=1))
                 search_s = time.perf_counter() - started
                 scores = []
                 for qid, hits in zip(qids, results):

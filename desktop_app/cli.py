@@ -53,6 +53,11 @@ def _add_common_options(parser: Parser, *, top: bool) -> None:
     parser.add_argument("--data-dir", type=Path, default=default(None), metavar="DIR",
                         help="library folder (default: $DESKTOP_APP_DATA_DIR or the platform's "
                              "user data folder)")
+    parser.add_argument("--library", default=default(os.environ.get("DESKTOP_APP_LIBRARY")),
+                        metavar="URL",
+                        help="a team library on a PostgreSQL server, postgresql://USER@HOST/DB "
+                             "(default: $DESKTOP_APP_LIBRARY; without it, the library in the "
+                             "data folder)")
     parser.add_argument("--provider", default=default("auto"),
                         help="execution provider for the model: auto (CUDA, then DirectML, "
                              "then CPU), cpu, cuda, directml")
@@ -95,6 +100,9 @@ def build_parser() -> Parser:
     p.add_argument("--rebuild", action="store_true",
                    help="set the library's database aside (library.damaged-TIME.sqlite3) and "
                         "index its folders again, e.g. after it was damaged")
+    p.add_argument("--share", default=None, metavar="ROLE",
+                   help="in a team library: the members of this PostgreSQL role see these "
+                        "folders' passages (without it, only you do)")
 
     p = _command(sub, "search", _search, "search the library")
     what = p.add_mutually_exclusive_group(required=True)
@@ -119,7 +127,9 @@ def build_parser() -> Parser:
     p.add_argument("--since", type=iso_date, default=None, metavar="DATE",
                    help="only files modified on or after DATE (YYYY-MM-DD)")
     p.add_argument("--per-file", type=non_negative_int, default=3, metavar="N",
-                   help="at most N passages per file (0: no limit; default 3)")
+                   help="at most N passages per file, except a file that holds most of the "
+                        "good candidates, whose best pages are all shown (0: no limit; "
+                        "default 3)")
 
     p = _command(sub, "status", _status,
                  "folders, files per status, passages, model, size on disk, log file")
@@ -159,6 +169,18 @@ def build_parser() -> Parser:
 
     p = _command(sub, "remove", _remove, "drop a folder or file and its vectors from the library")
     p.add_argument("path", type=Path)
+
+    team = _command(sub, "team", None, "a team library on a PostgreSQL server with pgvector")
+    team_sub = team.add_subparsers(dest="team_command", metavar="COMMAND", required=True)
+    p = _command(team_sub, "init", _team_init,
+                 "make a database a team library, once, as its administrator: the pgvector "
+                 "extension, tables, row-level security, and the model")
+    p.add_argument("url", metavar="URL", help="postgresql://ADMIN@HOST/DB")
+    p.add_argument("--members", required=True, metavar="ROLE",
+                   help="the PostgreSQL role whose members may use the library")
+    p.add_argument("--model", default=None, metavar="NAME",
+                   help="the model every member's desktop uses (default: the bundled one; "
+                        "see 'desktop-app model list')")
     return parser
 
 
@@ -169,10 +191,11 @@ def _data_dir(args: argparse.Namespace) -> Path:
     return args.data_dir or default_data_dir()
 
 
-def _engine(args: argparse.Namespace):  # -> commands.Engine (imported with the library)
-    from desktop_app.commands import Engine
+def _opening(args: argparse.Namespace):  # -> commands.Opening (imported with the library)
+    from desktop_app.commands import Opening
 
-    return Engine(provider=args.provider, threads=args.threads)
+    return Opening(provider=args.provider, threads=args.threads, library_url=args.library or None,
+                   share=getattr(args, "share", None))
 
 
 def _log_to_file() -> None:
@@ -210,11 +233,15 @@ def _index(args: argparse.Namespace) -> int:
     if args.rebuild:
         from desktop_app.library import Library
 
+        if args.library:
+            raise commands.UsageError("--rebuild is for a library in a data folder; a team "
+                                      "library's server keeps its own data safe")
+
         rebuilt, notes = Library.rebuild(_data_dir(args))
         rebuilt.close()
         for note in notes:
             print(f"desktop-app: {note}", file=sys.stderr)
-    return commands.index(_data_dir(args), args.paths, _engine(args))
+    return commands.index(_data_dir(args), args.paths, _opening(args))
 
 
 def _search(args: argparse.Namespace) -> int:
@@ -226,26 +253,26 @@ def _search(args: argparse.Namespace) -> int:
         folder=str(args.folder.expanduser().resolve()) if args.folder else None,
         file_types=tuple(args.types), since=args.since)
     query = " ".join(args.query) if args.query else None
-    return commands.search(_data_dir(args), query, args.queries_file, _engine(args),
+    return commands.search(_data_dir(args), query, args.queries_file, _opening(args),
                            options, as_json=args.json, like=args.like)
 
 
 def _status(args: argparse.Namespace) -> int:
     from desktop_app import commands
 
-    return commands.status(_data_dir(args), _engine(args), as_json=args.json)
+    return commands.status(_data_dir(args), _opening(args), as_json=args.json)
 
 
 def _remove(args: argparse.Namespace) -> int:
     from desktop_app import commands
 
-    return commands.remove(_data_dir(args), args.path, _engine(args))
+    return commands.remove(_data_dir(args), args.path, _opening(args))
 
 
 def _settings(args: argparse.Namespace) -> int:
     from desktop_app import commands
 
-    return commands.settings(_data_dir(args), _engine(args), exclude=args.exclude,
+    return commands.settings(_data_dir(args), _opening(args), exclude=args.exclude,
                              include=args.include, max_file_mb=args.max_file_mb,
                              ocr=None if args.ocr is None else args.ocr == "on")
 
@@ -254,7 +281,14 @@ def _watch(args: argparse.Namespace) -> int:
     from desktop_app import commands
 
     _log_to_file()
-    return commands.watch(_data_dir(args), _engine(args), quiet_seconds=args.quiet_seconds)
+    return commands.watch(_data_dir(args), _opening(args), quiet_seconds=args.quiet_seconds)
+
+
+def _team_init(args: argparse.Namespace) -> int:
+    from desktop_app import team_commands
+
+    return team_commands.team_init(_data_dir(args), args.url, args.members, args.model,
+                                   _opening(args))
 
 
 def _model_list(args: argparse.Namespace) -> int:
@@ -273,7 +307,7 @@ def _model_use(args: argparse.Namespace) -> int:
     from desktop_app import model_commands
 
     _log_to_file()
-    return model_commands.model_use(_data_dir(args), args.name, _engine(args))
+    return model_commands.model_use(_data_dir(args), args.name, _opening(args))
 
 
 def _model_download(args: argparse.Namespace) -> int:
@@ -313,6 +347,9 @@ def window_argv(parser: Parser, argv: Sequence[str]) -> list[str] | None:
     missing = [w for w in words if not path_exists(w)]
     if missing:
         parser.error(f"{', '.join(missing)}: no such file or folder")
+    if any(a == "--library" or a.startswith("--library=") for a in argv):
+        parser.error("--library goes with a command (index, search, …); the window "
+                     "connects to a team library from its File menu")
     if (known.provider, known.threads) != ("auto", 0):
         parser.error("--provider and --threads go with a command (index, search, …); the "
                      "window takes only --data-dir and PATHs")

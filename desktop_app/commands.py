@@ -40,22 +40,30 @@ class UsageError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Engine:
-    """How the model runs: the command line's ``--provider`` and ``--threads``."""
+class Opening:
+    """How a command opens its library: where it lives (``--library URL`` for a team
+    library on a PostgreSQL server, else the data folder), whom the folders it adds are
+    shared with (``--share ROLE``), and how the model runs (``--provider``, ``--threads``)."""
 
     provider: str = "auto"
     threads: int = 0  # 0: one per core
+    library_url: str | None = None
+    share: str | None = None
 
 
-def require_library(data_dir: Path,
-                    hint: str = "run 'desktop-app index FOLDER' first") -> None:
-    """Commands that read a library refuse, with a reason, to create an empty one."""
-    if not (data_dir / DB_NAME).exists():
-        raise LibraryError(f"no library in {data_dir} yet: {hint}")
+#: what a command that reads a library says when there is none yet
+NO_LIBRARY_YET = "run 'desktop-app index FOLDER' first"
 
 
-def open_library(data_dir: Path, engine: Engine) -> Library:
-    return Library(data_dir, provider=engine.provider, threads=engine.threads)
+def open_library(data_dir: Path, opening: Opening, *, existing: str | None = None) -> Library:
+    """The library a command works on. ``existing``: the command only reads a library, so
+    a data folder with none yet is refused with this hint instead of made empty."""
+    if opening.library_url is None and existing and not (data_dir / DB_NAME).exists():
+        raise LibraryError(f"no library in {data_dir} yet: {existing}")
+    if opening.share and opening.library_url is None:
+        raise UsageError("--share is for a team library: give its --library URL too")
+    return Library(data_dir, provider=opening.provider, threads=opening.threads,
+                   library_url=opening.library_url, share=opening.share)
 
 
 class ProgressBar:
@@ -167,10 +175,10 @@ def drain(events: Iterator[SyncProgress], *, verbose: bool = False) -> SyncSumma
     return summary
 
 
-def watch(data_dir: Path, engine: Engine, *, quiet_seconds: float = 0.5) -> int:
+def watch(data_dir: Path, opening: Opening, *, quiet_seconds: float = 0.5) -> int:
     from desktop_app.watching import FULL_RESCAN, FolderWatcher
 
-    with open_library(data_dir, engine) as lib:
+    with open_library(data_dir, opening) as lib:
         if not lib.roots():
             raise UsageError("the library has no folders yet: desktop-app index FOLDER…")
         # Changes made while nothing was watching are found by a full rescan first.
@@ -218,13 +226,13 @@ def _refuse(refused: list[str], wanted: list[Path]) -> list[Path]:
     return wanted
 
 
-def index(data_dir: Path, paths: list[Path], engine: Engine) -> int:
+def index(data_dir: Path, paths: list[Path], opening: Opening) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"{', '.join(missing)}: no such file or folder")
     refused = [f"{p}: {reason}" for p in paths if (reason := _unsupported_reason(p))]
     paths = _refuse(refused, [p for p in paths if not _unsupported_reason(p)])
-    with open_library(data_dir, engine) as lib:
+    with open_library(data_dir, opening) as lib:
         # A file named here is its own root, so only the user's patterns can leave it out.
         rules = Rules(patterns=tuple(lib.exclude_patterns))
         excluded = [p for p in paths if not p.is_dir()
@@ -258,6 +266,8 @@ def _print_results(query: str, results: list[SearchResult]) -> None:
         where = "-" if r.page is None else (
             f"p.{r.page}" if (word := page_word(r.path)) == "page" else f"{word} {r.page}")
         print(f"{rank:>2}. {r.score:.2f}  {r.path}  {where}")
+        if r.title or r.section:  # where in the document: "title › section"
+            print(f"      {' › '.join(part for part in (r.title, r.section) if part)}")
         print(f"      {_snippet(r.text)}")
         notes = []
         if r.meaning_pending:
@@ -270,7 +280,7 @@ def _print_results(query: str, results: list[SearchResult]) -> None:
             print(f"      ({'; '.join(notes)})")
 
 
-def search(data_dir: Path, query: str | None, queries_file: Path | None, engine: Engine,
+def search(data_dir: Path, query: str | None, queries_file: Path | None, opening: Opening,
            options: SearchOptions, *, as_json: bool, like: int | None = None) -> int:
     if queries_file is not None:
         try:
@@ -279,8 +289,7 @@ def search(data_dir: Path, query: str | None, queries_file: Path | None, engine:
             raise UsageError(f"cannot read {queries_file}: {exc.strerror or exc}") from exc
     else:
         queries = [query or ""]
-    require_library(data_dir)
-    with open_library(data_dir, engine) as lib:
+    with open_library(data_dir, opening, existing=NO_LIBRARY_YET) as lib:
         if like is not None:
             all_results = [lib.more_like(like, options)]
             queries = [f"like passage {like}"]
@@ -313,11 +322,10 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-def status(data_dir: Path, engine: Engine, *, as_json: bool) -> int:
+def status(data_dir: Path, opening: Opening, *, as_json: bool) -> int:
     from desktop_app.logs import log_file
 
-    require_library(data_dir)
-    with open_library(data_dir, engine) as lib:
+    with open_library(data_dir, opening, existing=NO_LIBRARY_YET) as lib:
         lib.encoder  # noqa: B018 - loads the model, so the active provider is known
         st = lib.status()
         per_root = lib.folder_counts()
@@ -372,9 +380,9 @@ def _print_status(st: LibraryStatus, folders: list[str], files: list[str],
     print(f"log file: {log}")
 
 
-def settings(data_dir: Path, engine: Engine, *, exclude: list[str], include: list[str],
+def settings(data_dir: Path, opening: Opening, *, exclude: list[str], include: list[str],
              max_file_mb: int | None, ocr: bool | None = None) -> int:
-    with open_library(data_dir, engine) as lib:
+    with open_library(data_dir, opening) as lib:
         if ocr is not None:
             lib.set_ocr(ocr)
         if exclude or include:
@@ -390,9 +398,8 @@ def settings(data_dir: Path, engine: Engine, *, exclude: list[str], include: lis
     return 0
 
 
-def remove(data_dir: Path, path: Path, engine: Engine) -> int:
-    require_library(data_dir, "nothing to remove")
-    with open_library(data_dir, engine) as lib:
+def remove(data_dir: Path, path: Path, opening: Opening) -> int:
+    with open_library(data_dir, opening, existing="nothing to remove") as lib:
         try:
             n = lib.remove(path)
         except NotInLibraryError as exc:

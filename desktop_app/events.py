@@ -71,7 +71,9 @@ class SearchResult:
     chunk_id: int
     #: other files holding the same passage (copies), collapsed into this result
     duplicates: tuple[str, ...] = ()
-    #: more matching passages of this file that were left out ("more from this file")
+    #: On a file's first result only (0 on the others): how many more candidate passages of
+    #: this file the search read and did not show — left out by the per-file cap, by one
+    #: result per page, or ranked below the last result ("more from this file").
     more_in_file: int = 0
     #: the passage's cosine similarity to the query (None in keyword mode)
     similarity: float | None = None
@@ -80,6 +82,16 @@ class SearchResult:
     #: its file is findable by its words but still waits for its vectors (found by meaning
     #: once indexing reaches it)
     meaning_pending: bool = False
+    #: The position (0-based) in the result list of this file's first result: results of
+    #: one file share it, so a window can fold them under their best ("more from this file").
+    group: int = 0
+    #: This file holds most of the search's strong candidates (``index.grouping``), so its
+    #: passages were not capped: the question is about this file, and its best pages follow.
+    file_dominates: bool = False
+    #: the heading path the passage sits under ("Installation › Network setup"), if any
+    section: str | None = None
+    #: its file's own title (the document's metadata or first heading), if it records one
+    title: str | None = None
 
     def to_json(self) -> dict:
         return {"path": self.path, "page": self.page, "score": round(float(self.score), 6),
@@ -88,7 +100,9 @@ class SearchResult:
                 "good_match": self.good_match, "meaning_pending": self.meaning_pending,
                 "text": self.text, "char_start": self.char_start, "char_end": self.char_end,
                 "chunk_id": self.chunk_id, "duplicates": list(self.duplicates),
-                "more_in_file": self.more_in_file}
+                "more_in_file": self.more_in_file,
+                "group": self.group, "file_dominates": self.file_dominates, "section": self.section,
+                "title": self.title}
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from desktop_app.index.faults import is_damage, is_disk_full
+from desktop_app.index.records import StoreError
 
 #: The command that rebuilds a damaged library from the files in its folders.
 REBUILD_COMMAND = "desktop-app index --rebuild"
@@ -71,6 +72,8 @@ def translated(data_dir: Path, db_path: Path) -> Iterator[None]:
             raise DiskFullError(disk_full_message(data_dir)) from exc
         if is_damage(exc):
             raise DamagedLibraryError(damaged_message(data_dir, db_path, str(exc))) from exc
+        if isinstance(exc, StoreError):  # e.g. a team library's server refused or went away
+            raise LibraryError(str(exc)) from exc
         raise
 
 

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -59,6 +60,10 @@ from desktop_app.searching import DEFAULT_SEARCH, SearchIndex, SearchOptions
 from desktop_app.switching import switch_model
 from desktop_app.syncing import Syncer, SyncParts
 
+if TYPE_CHECKING:
+    from desktop_app.index.interfaces import PassageStore
+    from desktop_app.team_parts import ServerGraph, ServerLock, TeamConnections
+
 log = logging.getLogger(__name__)
 
 
@@ -80,7 +85,8 @@ class Library:
                  profile: ModelProfile | None = None, model_dir: Path | None = None,
                  chunk_tokens: int | None = None, vector_format: str | None = None,
                  dims: int | None = None, models_root: Path | None = None,
-                 graph_in_background: bool = False) -> None:
+                 graph_in_background: bool = False, library_url: str | None = None,
+                 share: str | None = None) -> None:
         self.data_dir = Path(data_dir).expanduser().absolute()
         self.db_path = self.data_dir / DB_NAME
         try:
@@ -96,21 +102,49 @@ class Library:
         self.models_root = models_root or self.data_dir / "models"
         self.provider_preference = provider
         self.threads = threads
-        self._connections = Connections(self.data_dir, self.db_path, self._note)
+        self.notes: list[str] = []
+        #: the team library's server (its URL without a password); None: this data folder's
+        self.library_url: str | None = None
+        self._connections: Connections | TeamConnections
+        self._lock: DataFolderLock | ServerLock
+        self._graph: GraphKeeper | ServerGraph
+        if library_url:
+            # The same library on a PostgreSQL server: the data folder keeps only the model
+            # and the OCR cache; rows, words and vectors are the server's.
+            from desktop_app.team_parts import (
+                ServerGraph,
+                ServerLock,
+                TeamConnections,
+                team_conninfo,
+            )
+
+            self.library_url, conninfo = team_conninfo(library_url)
+            self._connections = TeamConnections(conninfo, share, self._note)
+            self._lock = ServerLock()
+            self._graph = ServerGraph(lambda: self.store)
+        else:
+            self._connections = Connections(self.data_dir, self.db_path, self._note)
+            self._lock = DataFolderLock(self.data_dir / ".lock")
+            self._graph = GraphKeeper(self.data_dir / GRAPH_NAME, lambda: self.store,
+                                      self._lock.try_acquire, self.notes)
         self._model = ModelSlot(self._load_model)
         # hybrid search's keyword side (its thread starts with the first search)
         self._keyword_threads = ThreadPoolExecutor(1, thread_name_prefix="keyword")
-        self._lock = DataFolderLock(self.data_dir / ".lock")
-        self.notes: list[str] = []
         # Held by searches and by the model switch's swap, so no search runs on a closed
         # connection or a half-replaced graph.
         self._swap_lock = threading.RLock()
         #: the database passed a quick check in this process (or one ran out of time)
         self._checked = False
         self._damage: str | None = None  # what a check found
-        with translated(self.data_dir, self.db_path):
-            self._open(profile, model_dir, chunk_tokens, vector_format, dims,
-                       graph_in_background)
+        try:
+            with translated(self.data_dir, self.db_path):
+                self._open(profile, model_dir, chunk_tokens, vector_format, dims,
+                           graph_in_background)
+        except BaseException:
+            # a library that does not open leaves no connection (to a server, too) behind
+            self._keyword_threads.shutdown(wait=False)
+            self._connections.close_all()
+            raise
 
     def _open(self, profile: ModelProfile | None, model_dir: Path | None,
               chunk_tokens: int | None, vector_format: str | None, dims: int | None,
@@ -121,8 +155,6 @@ class Library:
             self.check_database()
         library_settings.settle(store, profile, model_dir, chunk_tokens, vector_format, dims)
         self._load_settings()
-        self._graph = GraphKeeper(self.data_dir / GRAPH_NAME, lambda: self.store,
-                                  self._lock.try_acquire, self.notes)
         self._graph.open(self.codec, background=graph_in_background)
 
     def _note(self, message: str) -> None:
@@ -155,6 +187,21 @@ class Library:
         if encoder.provider_warning:
             self._note(encoder.provider_warning)
         return encoder
+
+    @property
+    def is_team(self) -> bool:
+        """Whether this library lives on a team library's server."""
+        return self.library_url is not None
+
+    @property
+    def location_label(self) -> str:
+        """Which library this is, in words: "Personal library" or "Team library docs on
+        db.example.com"."""
+        if self.library_url is None:
+            return "Personal library"
+        from desktop_app.team_parts import describe_url
+
+        return describe_url(self.library_url)
 
     @property
     def model_loaded(self) -> bool:
@@ -226,7 +273,7 @@ class Library:
         self._graph.join()
         # what changed since the last save (a reader that caught up after a crash included,
         # when no other process is writing), so the next open need not catch up again
-        if self.graph.unsaved and self._graph.whole and (self._lock.held
+        if self._graph.save_wanted() and (self._lock.held
                                                          or self._lock.try_acquire()):
             try:
                 self.save_graph()
@@ -334,6 +381,10 @@ class Library:
                      control: SyncControl | None = None) -> Iterator[SyncProgress]:
         """Re-index the library's folders with another model, then swap it in atomically
         (see ``desktop_app.switching``); searches use the current model until then."""
+        if self.library_url:
+            raise LibraryError(f"the team library {self.library_url} keeps the model it was "
+                               f"made with ({self.profile.model_id}); its administrator "
+                               "chooses it with 'desktop-app team init'")
         self.wait_for_graph()
         yield from switch_model(self, self._open_staging, profile, model_dir, control)
 
@@ -397,8 +448,9 @@ class Library:
                 keyword = [self._keyword_threads.submit(self._keyword_side, q, options)
                            for q in queries]
             vectors = list(self.encoder.embed_queries(queries))
-            return [searching.search(index, q, v, options,
-                                     keyword_hits=keyword[i].result() if keyword else None)
+            return [_placed(searching.search(index, q, v, options,
+                                             keyword_hits=keyword[i].result() if keyword
+                                             else None), index.store)
                     for i, (q, v) in enumerate(zip(queries, vectors))]
 
     def _keyword_side(self, query: str, options: SearchOptions) -> list[tuple[int, float]]:
@@ -410,8 +462,10 @@ class Library:
                       options: SearchOptions = DEFAULT_SEARCH) -> list[SearchResult]:
         """Passages nearest to a vector, e.g. a result's own ("more like this")."""
         with self._swap_lock:
-            return searching.search(self.search_index(), "", vector,
-                                    dataclasses.replace(options, mode="vector"))
+            index = self.search_index()
+            return _placed(searching.search(index, "", vector,
+                                            dataclasses.replace(options, mode="vector")),
+                           index.store)
 
     def more_like(self, chunk_id: int,
                   options: SearchOptions = DEFAULT_SEARCH) -> list[SearchResult]:
@@ -455,11 +509,13 @@ class Library:
         if not self._checked:
             self.check_database()
         size = 0
-        for entry in os.scandir(self.data_dir):
-            if entry.is_file(follow_symlinks=False):
-                size += entry.stat().st_size
+        if self.library_url is None:  # a team library's size is its server's business
+            for entry in os.scandir(self.data_dir):
+                if entry.is_file(follow_symlinks=False):
+                    size += entry.stat().st_size
         return LibraryStatus(
-            data_dir=str(self.data_dir), roots=tuple(store.roots()), counts=store.counts(),
+            data_dir=self.library_url or str(self.data_dir), roots=tuple(store.roots()),
+            counts=store.counts(),
             problems=tuple(store.problems()), model=self.profile.model_id, dim=self.profile.dim,
             model_dir=str(self.model_dir) if self.model_dir else "(bundled)",
             vector_format=self.codec.format, stored_dims=self.codec.dims,
@@ -471,6 +527,16 @@ class Library:
             ignored=tuple(sorted(store.ignored_counts().items())),
             exclude_patterns=tuple(self.exclude_patterns),
             max_file_mb=self.max_file_bytes >> 20)
+
+
+def _placed(results: list[SearchResult], store: PassageStore) -> list[SearchResult]:
+    """Results with their file's title and the section their passage sits under (read by
+    id: one query for a page of results)."""
+    if not results:
+        return results
+    rows = store.chunk_rows([r.chunk_id for r in results])
+    return [dataclasses.replace(r, section=row.section, title=row.title)
+            if (row := rows.get(r.chunk_id)) is not None else r for r in results]
 
 
 __all__ = [

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from desktop_app.commands import (
-    Engine,
+    Opening,
     UsageError,
     drain,
     open_library,
@@ -61,13 +61,13 @@ def model_add(data_dir: Path, folder: Path, name: str | None) -> int:
     return 0
 
 
-def model_use(data_dir: Path, name: str, engine: Engine | None = None) -> int:
+def model_use(data_dir: Path, name: str, opening: Opening | None = None) -> int:
     try:
         entry = _registry(data_dir).find(name)
     except ModelError as exc:
         raise UsageError(str(exc)) from exc
     assert entry.profile is not None
-    with open_library(data_dir, engine or Engine()) as lib:
+    with open_library(data_dir, opening or Opening()) as lib:
         if lib.profile.model_id == entry.model_id:
             print(f"the library already uses {entry.model_id}")
             return 0

@@ -1,10 +1,13 @@
 """Search: the query's vector over the graph, its words over the keyword index (SQLite FTS5,
-BM25), fused by reciprocal rank; filters by folder, file type and date; results shaped so a
-page of them is useful (near-duplicates collapsed, a few passages per file at most).
+BM25), fused; filters by folder, file type and date; results shaped so a page of them is
+useful (near-duplicates collapsed, one result per page, a few passages per file unless one
+file holds most of the strong candidates).
 
 Vector search finds meaning; keyword search finds names, codes, error messages and
-"exact phrases" that an embedding blurs. Reciprocal rank fusion orders the candidates and
-needs no calibration between the two sides.
+"exact phrases" that an embedding blurs. The two are fused by normalised scores with
+meaning weighted above words, so a paraphrased question is not outvoted by passages that
+merely share its words, while passages holding a quoted phrase or an identifier the query
+names rank first (``index.ranking``); results are then grouped (``index.grouping``).
 
 The score a person sees is not the ranking's: it is ``relevance`` (0–1), calibrated on the
 same scale in every mode from the passage's similarity to the query and how many of the
@@ -24,19 +27,24 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from desktop_app.events import SearchResult
+from desktop_app.index import grouping, ranking
 from desktop_app.index.filters import ChunkFilter
-from desktop_app.index.store import ChunkRow, QueryTimeout
+from desktop_app.index.grouping import SHAPE_BLOCK, Rows, Shaped
+from desktop_app.index.store import QueryTimeout
 from desktop_app.query_terms import query_terms, word_coverage
 
 if TYPE_CHECKING:
     from desktop_app.index.codec import VectorCodec
     from desktop_app.index.interfaces import PassageStore, VectorGraph
+    from desktop_app.index.ranking import Fusion
 
 Mode = Literal["hybrid", "vector", "keyword"]
 #: hybrid won on both evaluation sets (docs/quality.md)
 DEFAULT_MODE: Mode = "hybrid"
+#: passages a file may give when many files compete (one that dominates is not capped:
+#: ``index.grouping``)
 DEFAULT_PER_FILE = 3
-RRF_K = 60
+RRF_K = ranking.RRF_K
 #: candidates each side contributes to the fusion
 CANDIDATES = 100
 #: Seconds the keyword side may take in hybrid search before the vector side carries the
@@ -45,8 +53,6 @@ CANDIDATES = 100
 #: 1M chunks of common words: 20 ms p50 for all-words queries, 95-270 ms for any-word ones;
 #: real libraries of 10k chunks answer in < 5 ms (docs/benchmarks.md).
 KEYWORD_BUDGET_S = 0.020
-#: passages of the fused ranking read at a time when results are shaped (see ``shape``)
-SHAPE_BLOCK = 50
 #: with a filter, search exactly (brute force) when this few chunks qualify
 EXACT_LIMIT = 50_000
 #: Relevance from meaning: a logistic curve over the passage's cosine similarity to the
@@ -69,8 +75,17 @@ class SearchOptions:
     since: datetime | None = None  # only files modified on or after
     per_file: int | None = DEFAULT_PER_FILE  # None: no cap
     collapse_duplicates: bool = True
-    #: the keyword ranking's weight in the fusion (the vector ranking's is 1)
-    keyword_weight: float = 1.0
+    #: the keyword side's weight in the fusion (the vector side's is 1)
+    keyword_weight: float = ranking.KEYWORD_WEIGHT
+    #: "scores": normalised score fusion; "rrf": reciprocal rank fusion (k = ``RRF_K``)
+    fusion: Fusion = "scores"
+    #: lift ``per_file`` for a file that holds most of the strong candidates
+    adaptive_cap: bool = True
+    #: one result per page, and contents pages (dotted leaders) ranked down
+    page_evidence: bool = True
+    #: a dominant file's results follow its best one (the window folds them under it);
+    #: False: strictly by rank
+    files_together: bool = True
     #: a chunk to leave out before anything is merged (the seed of "more like this")
     exclude_chunk: int | None = None
 
@@ -79,7 +94,7 @@ class SearchOptions:
         return ChunkFilter(self.folder, self.file_types, self.since)
 
 
-#: the default search: hybrid, ten results, at most three passages a file
+#: the default search: hybrid, ten results, at most three passages a file unless it dominates
 DEFAULT_SEARCH = SearchOptions()
 
 
@@ -167,7 +182,12 @@ def keyword_candidates(index: SearchIndex, text: str, options: SearchOptions,
     hits = ranked(terms, "AND")
     if hits is None or len(hits) >= n or phrases:
         return hits or []
-    present = [t for t in terms if store.has_keyword_match(t)]
+    present = []
+    for term in terms:  # one lookup each (a round trip to a team library's server)
+        if deadline is not None and time.perf_counter() > deadline:
+            return hits
+        if store.has_keyword_match(term):
+            present.append(term)
     steps = []
     if present and present != terms:
         steps.append((present, "AND"))
@@ -204,87 +224,87 @@ def search(index: SearchIndex, text: str, query: np.ndarray | None, options: Sea
         if options.mode in ("hybrid", "keyword") and text.strip():
             budget = KEYWORD_BUDGET_S if options.mode == "hybrid" else None
             keyword_hits = keyword_candidates(index, text, options, budget)
-    fused: dict[int, float] = {}
-    for rank, (cid, _) in enumerate(vector_hits):
-        fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-    for rank, (cid, _) in enumerate(keyword_hits):
-        fused[cid] = fused.get(cid, 0.0) + options.keyword_weight / (RRF_K + rank + 1)
+    cosine = dict(vector_hits)
+    parts: dict[int, ranking.Evidence] | None = None
     if options.mode == "vector":
-        order = [cid for cid, _ in vector_hits]
+        scores = ranking.by_rank(vector_hits)
     elif options.mode == "keyword":
-        order = [cid for cid, _ in keyword_hits]
+        scores = ranking.by_rank(keyword_hits)
+    elif options.fusion == "rrf":
+        scores = ranking.fuse(vector_hits, keyword_hits, options.keyword_weight, "rrf")
     else:
-        order = sorted(fused, key=lambda cid: -fused[cid])
-    rows = shape(index.store, order, options)
-    return _scored(index, rows, text, query, dict(vector_hits))
+        if query is not None:
+            cosine.update(_cosines(index, query,
+                                   [c for c, _ in keyword_hits if c not in cosine]))
+        parts = ranking.evidence(vector_hits, keyword_hits, cosine)
+        scores = {cid: ranking.combine(m, w, options.keyword_weight)
+                  for cid, (m, w) in parts.items()}
+    reader = Rows(index.store)
+    order = _rescored(reader, scores, parts, text, options, vector_hits)
+    return _scored(index, shape(reader, order, options), text, query, cosine)
 
 
-def _scored(index: SearchIndex, rows: list[tuple[ChunkRow, tuple[str, ...], int]], text: str,
-            query: np.ndarray | None, cosine: dict[int, float]) -> list[SearchResult]:
+def _rescored(reader: Rows, scores: dict[int, float], parts: dict[int, ranking.Evidence] | None,
+              text: str, options: SearchOptions,
+              vector_hits: list[tuple[int, float]]) -> list[int]:
+    """The candidates best first once their pages and texts had their say
+    (``ranking.rescore``): read for the first ``SHAPE_BLOCK`` of them, the ones results come
+    from; the rest keep their fused order behind. An identifier the query names counts as
+    exact only when it is rare among the passages nearest the query in meaning; a quoted
+    phrase always does."""
+    order = ranking.ordered(scores)
+    exact = ranking.exact_terms(text) if options.mode == "hybrid" and text.strip() else None
+    if not (options.page_evidence or exact):
+        return order
+    head = order[:SHAPE_BLOCK]
+    rows = reader.get(head)
+    if exact is not None and not query_terms(text)[1] and vector_hits:
+        nearest = reader.get(cid for cid, _ in vector_hits[:SHAPE_BLOCK])
+        if not ranking.is_rare(exact, (row.text for row in nearest.values())):
+            exact = None
+    scores = ranking.rescore(scores, rows, exact, options.page_evidence, parts,
+                             options.keyword_weight)
+    return ranking.ordered(scores, head) + order[SHAPE_BLOCK:]
+
+
+def _scored(index: SearchIndex, shaped: list[Shaped], text: str, query: np.ndarray | None,
+            cosine: dict[int, float]) -> list[SearchResult]:
     """Results with their relevance; the cosine of a passage the graph did not return (a
     keyword-only candidate) is computed from its stored vector."""
-    cosine = dict(cosine)
     if query is not None:
-        missing = [row.id for row, _, _ in rows if row.id not in cosine]
-        if missing:
-            q = index.codec.query(query)
-            for cid, blob in index.store.chunk_vectors(missing).items():
-                v = index.codec.decode(index.codec.from_bytes([blob]))[0]
-                cosine[cid] = float(v @ q / max(float(np.linalg.norm(v)), 1e-12))
+        cosine = {**cosine, **_cosines(index, query,
+                                       [s.row.id for s in shaped if s.row.id not in cosine])}
     results = []
-    for row, copies, more in rows:
+    for s in shaped:
+        row = s.row
         similarity = cosine.get(row.id) if query is not None else None
         coverage = word_coverage(text, row.text) if text.strip() else None
         score = relevance(similarity, coverage)
         results.append(SearchResult(
             path=row.path, page=row.page, score=score, text=row.text,
             char_start=row.char_start, char_end=row.char_end, chunk_id=row.id,
-            duplicates=copies, more_in_file=more, similarity=similarity,
-            good_match=score >= GOOD_MATCH, meaning_pending=row.pending))
+            duplicates=s.copies, more_in_file=s.more_in_file, similarity=similarity,
+            good_match=score >= GOOD_MATCH, meaning_pending=row.pending,
+            group=s.group, file_dominates=s.file_dominates))
     return results
 
 
-def shape(store: PassageStore, order: list[int],
-          options: SearchOptions) -> list[tuple[ChunkRow, tuple[str, ...], int]]:
-    """Walk the ranking: drop what vanished, collapse duplicates, cap passages per file.
-    Returns (passage, the other files holding it, how many more of its file were left out).
+def _cosines(index: SearchIndex, query: np.ndarray, ids: list[int]) -> dict[int, float]:
+    """The cosine similarity to the query of passages, from their stored vectors."""
+    if not ids:
+        return {}
+    blobs = index.store.chunk_vectors(ids)
+    if not blobs:
+        return {}
+    order = list(blobs)
+    vectors = index.codec.decode(index.codec.from_bytes([blobs[i] for i in order]))
+    norms = np.maximum(np.linalg.norm(vectors, axis=1), 1e-12)
+    sims = (vectors @ index.codec.query(query)) / norms
+    return {cid: float(sim) for cid, sim in zip(order, sims.tolist())}
 
-    The ranking is read ``SHAPE_BLOCK`` passages at a time until k results are found, so
-    copies and "more in this file" are counted among the passages read. Normalising a
-    passage's text to spot copies costs ~8 µs; reading all 200 candidates took 2.8 ms of a
-    12 ms search, while k = 10 results need 11 passages at the median, 23 at p95 and 57 at
-    most (the Debian questions at 100k chunks).
-    """
-    shown: list[ChunkRow] = []
-    by_text: dict[str, int] = {}  # normalised text -> index in shown
-    first_of_file: dict[str, int] = {}
-    per_file: dict[str, int] = {}
-    copies: dict[int, list[str]] = {}
-    more: dict[int, int] = {}
-    for start in range(0, len(order), SHAPE_BLOCK):
-        block = order[start:start + SHAPE_BLOCK]
-        rows = store.chunk_rows(block)
-        for cid in block:
-            row = rows.get(cid)
-            if row is None or cid == options.exclude_chunk:
-                continue  # deleted since the graph was read, or the seed of "more like this"
-            key = " ".join(row.text.split()).lower()
-            if options.collapse_duplicates and key in by_text:
-                i = by_text[key]
-                paths = copies.setdefault(i, [])
-                if row.path != shown[i].path and row.path not in paths:
-                    paths.append(row.path)
-                continue
-            count = per_file.get(row.path, 0)
-            if options.per_file is not None and count >= options.per_file:
-                first = first_of_file[row.path]
-                more[first] = more.get(first, 0) + 1
-                continue
-            per_file[row.path] = count + 1
-            first_of_file.setdefault(row.path, len(shown))
-            by_text[key] = len(shown)
-            shown.append(row)
-        if len(shown) >= options.k:
-            break
-    return [(row, tuple(copies.get(i, ())), more.get(i, 0))
-            for i, row in enumerate(shown[: options.k])]
+
+def shape(reader: Rows, order: list[int], options: SearchOptions) -> list[Shaped]:
+    """The results of a ranking, grouped as ``options`` ask (``index.grouping.shape``)."""
+    return grouping.shape(reader, order, options.k, options.per_file, options.adaptive_cap,
+                          options.page_evidence, options.collapse_duplicates,
+                          options.exclude_chunk, options.files_together)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from desktop_app import memory
+from desktop_app.chunking import file_title
 from desktop_app.events import FileOutcome, SyncControl, SyncProgress, SyncSummary
 from desktop_app.extract import ExtractionError
 from desktop_app.extract.files import file_sha256
@@ -218,7 +219,8 @@ class Syncer:
             chunks = store.chunks_of_file(source.id)
             new_ids, replaced = store.record_file(
                 st.path, size=st.size, mtime_ns=st.mtime_ns, sha256=digest,
-                status="indexed", reason=None, pages=source.pages, chunks=chunks)
+                status="indexed", reason=None, pages=source.pages, chunks=chunks,
+                title=source.title)
             graph.remove(replaced)
             if chunks:
                 graph.add(np.asarray(new_ids), codec.decode(np.stack([c.vector for c in chunks])))
@@ -339,11 +341,12 @@ class Syncer:
     def _record(self, prepared: Prepared) -> SyncProgress:
         """Commit a file read in step 1: its passages (without vectors), or its reason."""
         st = prepared.stat
-        rows = [NewChunk(c.page, c.char_start, c.char_end, c.text, None)
+        rows = [NewChunk(c.page, c.char_start, c.char_end, c.text, None, section=c.section)
                 for c in prepared.chunks] if prepared.status == "indexed" else []
         _, replaced = self.parts.store.record_file(
             st.path, size=st.size, mtime_ns=st.mtime_ns, sha256=prepared.sha256,
-            status=prepared.status, reason=prepared.reason, pages=prepared.pages, chunks=rows)
+            status=prepared.status, reason=prepared.reason, pages=prepared.pages, chunks=rows,
+            title=file_title(prepared.chunks))
         self.parts.graph.remove(replaced)
         if prepared.status == "indexed":
             self.counts["chunks"] += len(rows)

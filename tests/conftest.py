@@ -16,6 +16,9 @@ if "DESKTOP_APP_LOG_DIR" not in os.environ:
 
 import pytest
 
+#: the team library's PostgreSQL server fixtures (tests/pg_server.py)
+pytest_plugins = ["pg_server"]
+
 #: Real documents the tests read (tests/data/README.md says where each one comes from).
 TEST_DATA = Path(__file__).resolve().parent / "data"
 

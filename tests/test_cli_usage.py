@@ -142,7 +142,7 @@ def test_a_missing_path_beside_an_existing_one_is_an_error(tmp_path):
 def test_the_command_names_come_from_the_parser():
     parser = build_parser()
     assert parser.command_names() == ["index", "search", "status", "model", "settings",
-                                      "watch", "remove"]
+                                      "watch", "remove", "team"]
     help_text = parser.format_help()
     assert all(name in help_text for name in parser.command_names())
 

@@ -9,6 +9,10 @@ Numbers count every page, so a blank page 2 leaves page 3 as page 3.
 Read: headings, paragraphs, lists, tables (one "cell | cell" line per row), footnotes and
 endnotes and comments (at the end of the page that cites them), text boxes, headers and
 footers, and the title and author where recorded (at the top of page 1).
+
+Headings (Word's heading styles and outline levels, OpenDocument's ``text:h``) give each page
+its heading paths; the title is the one recorded in the file's properties, else its first
+"Title" paragraph (Word) or first heading (``desktop_app.extract.headings``).
 """
 
 from __future__ import annotations
@@ -27,8 +31,10 @@ from desktop_app.extract.containers import (
     word_breaks_recorded,
 )
 from desktop_app.extract.files import open_regular, read_at_most
+from desktop_app.extract.headings import clean_title, place_headings
 from desktop_app.extract.pages import ExtractionError, Page
 from desktop_app.extract.text import normalise
+from desktop_app.extract.word_styles import word_heading_levels
 
 #: About one printed page of prose: the size of a section where no page breaks are recorded.
 SECTION_CHARS = 3000
@@ -44,6 +50,20 @@ _FORM_FEED = "\f"  # a page break inside a paragraph's text, split out afterward
 class _Block:
     text: str
     notes: list[str] = field(default_factory=list)
+    #: a heading's level (1 outermost); 0 for a "Title" paragraph; None for body text
+    level: int | None = None
+
+
+def _placed(pages: list[Page], blocks: list[Any], recorded_title: str) -> list[Page]:
+    """Pages with their heading paths, and the title: the recorded one, else the first
+    "Title" paragraph, else the first heading."""
+    marked = [b for b in blocks if isinstance(b, _Block) and b.level is not None
+              and b.text.strip()]
+    headings = [(b.level, None, b.text) for b in marked if b.level]
+    title = (clean_title(recorded_title)
+             or next((clean_title(b.text) for b in marked if b.level == 0), None)
+             or next((clean_title(t) for _, _, t in headings), None))
+    return place_headings(pages, headings, title)
 
 
 def extract(path: Path) -> list[Page]:
@@ -152,11 +172,11 @@ def _docx(path: Path) -> list[Page]:
                 raise ExtractionError("failed", f"not a Word document: {exc}") from None
             raise
         notes = _word_notes(document)
-        blocks = _word_blocks(document.element.body, notes)
+        blocks = _word_blocks(document.element.body, notes, word_heading_levels(document))
         props = document.core_properties
-        head = _head((props.title or "").strip(), (props.author or "").strip(),
-                     _word_headers(document))
-    return _paginate(head, blocks, paged)
+        title = (props.title or "").strip()
+        head = _head(title, (props.author or "").strip(), _word_headers(document))
+    return _placed(_paginate(head, blocks, paged), blocks, title)
 
 
 class _Notes:
@@ -202,37 +222,50 @@ def _word_notes(document: Any) -> _Notes:
     return _Notes(found)
 
 
-def _word_blocks(container: Any, notes: _Notes) -> list[Any]:
+def _word_blocks(container: Any, notes: _Notes,
+                 levels: dict[str, int] | None = None) -> list[Any]:
     blocks: list[Any] = []
     for child in container.iterchildren():
         tag = child.tag
         if tag == f"{_W}p":
-            blocks.extend(_word_paragraph(child, notes))
+            blocks.extend(_word_paragraph(child, notes, levels or {}))
         elif tag == f"{_W}tbl":
             rows = _word_table(child, notes)
             if rows:
                 blocks.append(_Block("\n".join(rows)))
         elif tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml", f"{_W}ins"):
-            blocks.extend(_word_blocks(child, notes))
+            blocks.extend(_word_blocks(child, notes, levels))
     return blocks
 
 
-def _word_paragraph(p: Any, notes: _Notes) -> list[Any]:
+def _word_paragraph(p: Any, notes: _Notes, levels: dict[str, int]) -> list[Any]:
     cited: list[str] = []
     text = _word_inline(p, cited, notes)
     ppr = p.find(f"{_W}pPr")
     prefix = ""
     before: list[Any] = []
+    level = None
     if ppr is not None:
         if ppr.find(f"{_W}pageBreakBefore") is not None:
             before.append(_BREAK)
         style = ppr.find(f"{_W}pStyle")
+        if style is not None:
+            level = levels.get(style.get(f"{_W}val", ""))
+        outline = ppr.find(f"{_W}outlineLvl")
+        if outline is not None and outline.get(f"{_W}val", "").isdigit():
+            direct = int(outline.get(f"{_W}val")) + 1
+            level = direct if direct <= 9 else None
         if ppr.find(f"{_W}numPr") is not None or (
                 style is not None and style.get(f"{_W}val", "").startswith("List")):
             prefix = "• "  # numbered directly, or by a list style ("List Bullet")
     blocks = _split_breaks(text, cited)
     if prefix and isinstance(blocks[0], _Block) and blocks[0].text.strip():
         blocks[0].text = prefix + blocks[0].text
+    if level is not None:
+        for block in blocks:
+            if isinstance(block, _Block) and block.text.strip():
+                block.level = level
+                break
     return before + blocks
 
 
@@ -324,7 +357,7 @@ def _odt(path: Path) -> list[Page]:
                 text = "\n".join(t for t in odf.block_texts(hf) if t)
                 if text and text not in extra:
                     extra.append(text)
-    return _paginate(_head(title, author, extra), blocks, paged)
+    return _placed(_paginate(_head(title, author, extra), blocks, paged), blocks, title)
 
 
 def _odf_break_styles(content: Any) -> dict[str, tuple[bool, bool]]:
@@ -357,7 +390,12 @@ def _odf_blocks(container: Any, breaks: dict[str, tuple[bool, bool]],
             text = odf.inline_text(child, notes)
             if before:
                 blocks.append(_BREAK)
-            blocks.extend(_split_breaks(prefix + text if text.strip() else text, notes))
+            split = _split_breaks(prefix + text if text.strip() else text, notes)
+            if tag == odf.H and text.strip():
+                level = child.get(odf.q("text:outline-level"), "1")
+                first = next(b for b in split if isinstance(b, _Block))
+                first.level = int(level) if level.isdigit() and int(level) > 0 else 1
+            blocks.extend(split)
             if after:
                 blocks.append(_BREAK)
         elif tag == _SOFT_BREAK:

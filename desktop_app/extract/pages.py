@@ -18,6 +18,11 @@ class Page:
     text: str
     #: what a person should know about this page's text ("only the first 8 MB … indexed")
     note: str | None = None
+    #: (character offset in ``text``, heading path or None) where a section begins or goes
+    #: on, in order; empty when the document marks no headings (``extract.headings``)
+    headings: tuple[tuple[int, str | None], ...] = ()
+    #: the document's own title (its metadata or first heading), the same on every page
+    title: str | None = None
 
 
 class ExtractionError(Exception):

@@ -15,6 +15,7 @@ from pathlib import Path
 from desktop_app.extract import ExtractionError, Page, ocr, scans
 from desktop_app.extract.files import descriptor_path, open_regular
 from desktop_app.extract.mupdf import pymupdf
+from desktop_app.extract.outline import outline_pages
 from desktop_app.extract.text import normalise
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def _extract(path: Path) -> list[Page]:
             except RuntimeError as exc:
                 raise _damaged(kind, exc) from exc
         with doc:
-            return _pages(doc, kind, path)
+            return outline_pages(doc, _pages(doc, kind, path))
     finally:
         warnings = pymupdf.TOOLS.mupdf_warnings()
         pymupdf.TOOLS.reset_mupdf_warnings()

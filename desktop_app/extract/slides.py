@@ -4,6 +4,9 @@ A page is a slide, numbered from 1 as the deck shows them (a slide with no text 
 number for the ones after it). Read: the slide's title first, then the text of its shapes
 (groups opened, tables as "cell | cell" rows) in reading order, then its speaker notes after
 a "Speaker notes:" line.
+
+A slide's title is the section its text sits under; the deck's title is the one recorded in
+its properties, else its first slide's title (``desktop_app.extract.headings``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from desktop_app.extract import odf
 from desktop_app.extract.containers import open_package
 from desktop_app.extract.files import open_regular
+from desktop_app.extract.headings import clean_heading, clean_title, mark_headings
 from desktop_app.extract.pages import ExtractionError, Page
 from desktop_app.extract.text import normalise
 
@@ -31,14 +35,19 @@ def _page(number: int, title: str, body: list[str], notes: str) -> Page | None:
     if notes.strip():
         parts.append("Speaker notes:\n" + notes.strip())
     text = normalise("\n\n".join(parts))
-    return Page(number, text) if text else None
+    heading = clean_heading(title)
+    return Page(number, text, headings=((0, heading),) if heading else ()) if text else None
 
 
-def _finish(pages: list[Page | None]) -> list[Page]:
+def _finish(pages: list[Page | None], recorded_title: str = "") -> list[Page]:
     kept = [p for p in pages if p is not None]
     if not kept:
         raise ExtractionError("skipped", "no text" if pages else "no slides")
-    return kept
+    first = pages[0]  # the title slide, if it has any text
+    deck_title = clean_title(recorded_title) or (
+        clean_title(first.headings[0][1]) if first is not None and first.headings else None)
+    return [mark_headings(p, [(0, 1, h) for _, h in p.headings if h], deck_title)
+            for p in kept]
 
 
 # -- PowerPoint -------------------------------------------------------------------------------
@@ -68,7 +77,8 @@ def _pptx(path: Path) -> list[Page]:
                 frame = slide.notes_slide.notes_text_frame
                 notes = frame.text if frame is not None else ""
             pages.append(_page(number, title, body, notes))
-    return _finish(pages)
+        recorded = deck.core_properties.title or ""
+    return _finish(pages, recorded)
 
 
 def _presentation(fh: Any) -> Any:
@@ -125,6 +135,7 @@ def _odp(path: Path) -> list[Page]:
     with open_regular(path) as fh:
         package = open_package(fh, kind)
         content = odf.parse_part(package, "content.xml", kind)
+        recorded = odf.metadata(package, kind)[0]
     pages = []
     for number, slide in enumerate(odf.body(content, "presentation", kind).iter(_PAGE), 1):
         title = ""
@@ -146,4 +157,4 @@ def _odp(path: Path) -> list[Page]:
                 if child.find(f".//{odf.TABLE}") is None:
                     body.append("\n".join(t for t in odf.block_texts(child) if t))
         pages.append(_page(number, title, body, notes))
-    return _finish(pages)
+    return _finish(pages, recorded)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from desktop_app.extract import ExtractionError, Page
 from desktop_app.extract.files import open_regular, read_at_most
+from desktop_app.extract.headings import mark_headings
+from desktop_app.extract.markdown import MARKDOWN_SUFFIXES, markdown_headings, markdown_title
 
 MAX_TEXT_BYTES = 8 * 1024 * 1024
 """Text indexed from one file, at most. Which files are too large to look at is the library's
@@ -93,7 +95,11 @@ def extract(path: Path, *, max_bytes: int | None = None) -> list[Page]:
     text = normalise(text)
     if not text.strip():
         raise ExtractionError("skipped", "empty file")
-    return [Page(number=None, text=text, note=note)]
+    page = Page(number=None, text=text, note=note)
+    if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        headings = markdown_headings(text)
+        page = mark_headings(page, headings, markdown_title(headings))
+    return [page]
 
 
 def _cut(data: bytes, limit: int) -> bytes:

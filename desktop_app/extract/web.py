@@ -10,6 +10,9 @@ can.
 
 A web archive (MHTML, what browsers write with "Save as single file") is a MIME message; its
 first HTML part is the page.
+
+The main content's ``h1``–``h3`` give the page its heading paths; the title is the page's
+``<title>``, else its first ``h1`` (``desktop_app.extract.headings``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import re
 from pathlib import Path
 
 from desktop_app.extract.files import open_regular, read_at_most
+from desktop_app.extract.headings import clean_title, place_headings
 from desktop_app.extract.pages import ExtractionError, Page
 from desktop_app.extract.text import MAX_TEXT_BYTES, _HTMLText, decode, normalise
 
@@ -38,6 +42,8 @@ _BOILERPLATE_WORDS = frozenset({
 _PAGE_ONLY = frozenset({"header", "footer"})
 _MAIN = re.compile(r"<main\b|\brole\s*=\s*[\"']?main\b", re.IGNORECASE)
 _ARTICLE = re.compile(r"<article\b", re.IGNORECASE)
+_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_HEADING_TAGS = {"h1": 1, "h2": 2, "h3": 3}
 
 
 def extract(path: Path) -> list[Page]:
@@ -51,20 +57,29 @@ def extract(path: Path) -> list[Page]:
         raise ExtractionError("skipped", "empty file")
     archived = path.suffix.lower() in {".mhtml", ".mht"}
     page = _archived_page(data) if archived else decode(data)
-    text = normalise(main_text(page))
+    parser = _parse(page)
+    text = normalise("".join(parser.parts))
     if not text.strip():
         raise ExtractionError("skipped", "no text")
-    return [Page(None, text, note)]
+    found = _TITLE.search(page)
+    title = clean_title(html.unescape(found.group(1)) if found else None) or next(
+        (clean_title(t) for level, t in parser.headings if level == 1), None)
+    headings = [(level, None, t) for level, t in parser.headings]
+    return place_headings([Page(None, text, note)], headings, title)
 
 
 def main_text(page: str) -> str:
     """The visible main text of the HTML ``page``: one line per block, boilerplate left out."""
+    return "".join(_parse(page).parts)
+
+
+def _parse(page: str) -> _MainText:
     marked = "main" if _MAIN.search(page) else (
         "article" if len(_ARTICLE.findall(page)) == 1 else None)
     parser = _MainText(marked)
     parser.feed(page)
     parser.close()
-    return "".join(parser.parts)
+    return parser
 
 
 class _MainText(_HTMLText):
@@ -75,6 +90,9 @@ class _MainText(_HTMLText):
         self._marked = marked  # "main", "article", or None: the whole body is the content
         self._content: tuple[str, int] | None = None  # (tag, nesting) while inside it
         self._dropped: tuple[str, int] | None = None  # (tag, nesting) while inside furniture
+        #: the main content's h1-h3 in order: (level, text)
+        self.headings: list[tuple[int, str]] = []
+        self._heading: tuple[str, list[str]] | None = None  # (tag, its text) while inside one
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._dropped is not None:
@@ -86,9 +104,16 @@ class _MainText(_HTMLText):
             self._content = (tag, 1)
         elif self._is_boilerplate(tag, attrs):
             self._dropped = (tag, 1)
+        if tag in _HEADING_TAGS and self._keeps():
+            self._heading = (tag, [])
         super().handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
+        if self._heading is not None and tag == self._heading[0]:
+            heading = " ".join("".join(self._heading[1]).split())
+            if heading:
+                self.headings.append((_HEADING_TAGS[tag], heading))
+            self._heading = None
         if self._dropped is not None:
             if tag == self._dropped[0]:
                 depth = self._dropped[1] - 1
@@ -100,6 +125,8 @@ class _MainText(_HTMLText):
 
     def handle_data(self, data: str) -> None:
         if self._keeps():
+            if self._heading is not None:
+                self._heading[1].append(data)
             super().handle_data(data)
 
     def _separate(self, tag: str) -> None:

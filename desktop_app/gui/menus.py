@@ -3,6 +3,7 @@ is asked for here and confirmed before it starts) and the About box."""
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
@@ -34,6 +35,8 @@ class WindowMenus(QObject):
             if sequence.isEmpty() and keys == QKeySequence.StandardKey.Preferences:
                 sequence = QKeySequence("Ctrl+,")  # the platform has none (Linux desktops)
             file_menu.addAction(self._action(text, sequence, slot))
+        file_menu.addSeparator()
+        file_menu.addActions(window.library_switch.actions)  # which library (team, personal)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", QKeySequence(QKeySequence.StandardKey.Quit),
                                          window.close))
@@ -92,9 +95,14 @@ class WindowMenus(QObject):
         profile = window.library.profile
         where = (f" on the {processor_name(window.active_provider)}"
                  if window.active_provider else "")
+        library = window.library
+        where_from = (f"<b>Library:</b> {html.escape(library.location_label)}<br>"
+                      if library.is_team else "")
         return (f"<h3>{APP_NAME} {__version__}</h3>"
-                "<p>Find documents on this computer by meaning. Nothing leaves it.</p>"
-                f"<p><b>Model:</b> {model_name(profile.model_id)}{where}<br>"
+                + ("<p>Find documents by meaning, in a library your team shares.</p>"
+                   if library.is_team else
+                   "<p>Find documents on this computer by meaning. Nothing leaves it.</p>")
+                + f"<p>{where_from}<b>Model:</b> {model_name(profile.model_id)}{where}<br>"
                 f"<small>{profile.model_id}, {profile.dim} dimensions</small><br>"
                 f"<b>Data folder:</b> {window.data_dir}</p>")
 

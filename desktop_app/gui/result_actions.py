@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QWidget
 
 from desktop_app.events import SearchResult
 from desktop_app.gui.filters import FilterRow
-from desktop_app.gui.results import ResultsModel
+from desktop_app.gui.results import ResultDelegate, ResultsModel
 from desktop_app.gui.searching import SearchController
 
 
@@ -30,6 +30,9 @@ class ResultActions(QObject):
         self.only_file = self._action(window, "Search only in this &file", "Ctrl+Shift+M",
                                       self.search_current_file)
         self.open = self._action(window, "&Open file", None, self.open_current)
+        delegate = view.itemDelegate()
+        if isinstance(delegate, ResultDelegate):  # its "More from this file" link
+            delegate.more_from_file.connect(self.search_file_of_row)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         for action in (self.open, self.more_like, self.only_file):
             view.addAction(action)
@@ -55,6 +58,12 @@ class ResultActions(QObject):
         result = self.current()
         if result is not None:
             self._filters.set_folder(result.path)
+
+    def search_file_of_row(self, row: int) -> None:
+        """"More from this file" on a result: its row becomes the selection, and the search
+        is limited to its file."""
+        self._view.setCurrentIndex(self._model.index(row, 0))
+        self.search_current_file()
 
     def open_current(self) -> None:
         result = self.current()

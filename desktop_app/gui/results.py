@@ -1,8 +1,12 @@
 """The results list: a Qt model over search results and the delegate that paints each row.
 
-One row per result: the file name (bold), its folder and page, a score bar, and a two-line
-snippet with the query's words highlighted. Colours come from the view's palette, so light
-and dark themes both work without a colour written here.
+One row per result: the file name (bold), its folder, page and section, a score bar, and a
+two-line snippet with the query's words highlighted. A result of the same file as the row
+above (the search puts a file that holds most of the good candidates together, best page
+first) is folded under it: indented on a guide line, its page and section where the name
+would be. A file's first row says when the file holds more ("More from this file (+4)"),
+and a click on that searches only in the file. Colours come from the view's palette, so
+light and dark themes both work without a colour written here.
 """
 
 from __future__ import annotations
@@ -11,18 +15,22 @@ import os
 from typing import Any
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractListModel,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QRect,
     QRectF,
     QSize,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetrics,
+    QMouseEvent,
     QPainter,
     QPalette,
     QTextDocument,
@@ -40,21 +48,35 @@ from desktop_app.query_terms import Terms, terms_of
 ResultRole = Qt.ItemDataRole.UserRole + 1
 #: The snippet of a row, as plain text.
 SnippetRole = Qt.ItemDataRole.UserRole + 2
-#: "+2 more in this file · also in 1 other file", or "" (see ``extras_text``).
+#: "meaning pending · also in 1 other file", or "" (see ``extras_text``).
 ExtrasRole = Qt.ItemDataRole.UserRole + 3
+#: True when the row is a further result of the file of the row above (folded under it).
+FollowerRole = Qt.ItemDataRole.UserRole + 4
 
 
 def extras_text(result: SearchResult) -> str:
     """What a result stands for besides itself: that its file is found by its words while
-    it waits for its vectors, passages of its file left out of the list, and copies of the
-    same passage in other files."""
+    it waits for its vectors, and copies of the same passage in other files."""
     parts = []
     if result.meaning_pending:
         parts.append("meaning pending")
-    if result.more_in_file:
-        parts.append(f"+{result.more_in_file} more in this file")
     if result.duplicates:
         parts.append(f"also in {count(len(result.duplicates), 'other file')}")
+    return "  ·  ".join(parts)
+
+
+def more_text(result: SearchResult) -> str:
+    """The link on a file's first result to the passages of the file not shown."""
+    return f"More from this file (+{result.more_in_file})" if result.more_in_file else ""
+
+
+def where_text(result: SearchResult) -> str:
+    """"page 12 · Installation › Network setup": where in its file a passage is."""
+    parts = []
+    if result.page is not None:
+        parts.append(f"{page_word(result.path)} {result.page}")
+    if result.section:
+        parts.append(result.section)
     return "  ·  ".join(parts)
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
@@ -102,6 +124,11 @@ class ResultsModel(QAbstractListModel):
     def result(self, row: int) -> SearchResult | None:
         return self._results[row] if 0 <= row < len(self._results) else None
 
+    def follows(self, row: int) -> bool:
+        """Whether ``row`` is a further result of the file of the row above."""
+        return 0 < row < len(self._results) and (
+            self._results[row].path == self._results[row - 1].path)
+
     def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
         return 0 if parent.isValid() else len(self._results)
 
@@ -133,13 +160,21 @@ class ResultsModel(QAbstractListModel):
             return self._snippets[index.row()]
         if role == ExtrasRole:
             return extras_text(result)
+        if role == FollowerRole:
+            return self.follows(index.row())
         return None
 
 
 class ResultDelegate(QStyledItemDelegate):
-    """Paints a result row: name and score bar, folder and page, highlighted snippet."""
+    """Paints a result row: name and score bar, folder and page, highlighted snippet; a
+    further result of the row above's file folded under it. ``more_from_file`` (the row)
+    when "More from this file" is clicked."""
+
+    more_from_file = Signal(int)
 
     PADDING = 8
+    #: how far a folded result is indented under its file's first one (px)
+    INDENT = 22
     BAR_WIDTH = 56
     SNIPPET_LINES = 2
     #: A list narrower than this (px) shows a line more of each snippet.
@@ -189,44 +224,68 @@ class ResultDelegate(QStyledItemDelegate):
         dim_color.setAlphaF(0.68)
 
         name_font, detail_font, body_font = self._fonts(opt)
-        rect = opt.rect.adjusted(self.PADDING, self.PADDING // 2 + 2,
-                                 -self.PADDING, -self.PADDING // 2)
+        follower = bool(index.data(FollowerRole))
+        rect = self._content_rect(opt, follower)
         name_metrics = QFontMetrics(name_font)
         detail_metrics = QFontMetrics(detail_font)
+        if follower:  # a guide line down the fold, under the file's first result
+            guide = QColor(dim_color)
+            guide.setAlphaF(0.35)
+            x = opt.rect.left() + self.PADDING + self.INDENT // 2 - 4
+            painter.fillRect(QRect(x, opt.rect.top(), 2, opt.rect.height()), guide)
 
-        # Line 1: file name, and the score bar at the right.
+        # Line 1: file name (a folded result: its page and section), and the score bar.
         bar = QRect(rect.right() - self.BAR_WIDTH, rect.top() + name_metrics.height() // 2 - 3,
                     self.BAR_WIDTH, 6)
         name_rect = QRect(rect.left(), rect.top(), rect.width() - self.BAR_WIDTH - 10,
                           name_metrics.height())
-        painter.setFont(name_font)
+        painter.setFont(body_font if follower else name_font)
         painter.setPen(text_color)
+        if follower:
+            head = QFontMetrics(body_font).elidedText(
+                where_text(result) or "another passage", Qt.TextElideMode.ElideRight,
+                name_rect.width())
+        else:
+            head = elide_name(index.data(), name_metrics, name_rect.width())
         painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         elide_name(index.data(), name_metrics, name_rect.width()))
+                         head)
         self._paint_score(painter, bar, result.score, palette, selected, result.good_match)
 
-        # Line 2: folder (elided in the middle, where paths are least informative) and page;
-        # at the right, what the result stands for besides itself ("+2 more in this file").
+        # Line 2: folder (elided in the middle, where paths are least informative), page and
+        # section; at the right, "More from this file (+4)" as a link, and what the result
+        # stands for besides itself ("meaning pending", copies in other files).
         top = rect.top() + name_metrics.height() + 2
         line = QRect(rect.left(), top, rect.width(), detail_metrics.height())
+        more_rect = self._more_rect(opt, index, follower)
+        if more_rect is not None:
+            link = QFont(detail_font)
+            link.setUnderline(True)
+            painter.setFont(link)
+            painter.setPen(palette.color(QPalette.ColorRole.HighlightedText if selected
+                                         else QPalette.ColorRole.Link))
+            painter.drawText(more_rect, Qt.AlignmentFlag.AlignRight
+                             | Qt.AlignmentFlag.AlignVCenter, more_text(result))
+            line.setWidth(max(0, more_rect.left() - line.left() - 12))
         painter.setFont(detail_font)
         painter.setPen(dim_color)
         extras = extras_text(result)
         if extras:
             extras = detail_metrics.elidedText(extras, Qt.TextElideMode.ElideRight,
-                                               rect.width() // 2)
+                                               line.width() // 2)
             extras_width = detail_metrics.horizontalAdvance(extras)
             painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              extras)
-            line.setWidth(max(0, rect.width() - extras_width - 12))
-        page = (f"  ·  {page_word(result.path)} {result.page}"
-                if result.page is not None else "")
-        page_width = detail_metrics.horizontalAdvance(page)
-        folder = detail_metrics.elidedText(os.path.dirname(result.path),
-                                           Qt.TextElideMode.ElideMiddle,
-                                           max(40, line.width() - page_width))
-        painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         folder + page)
+            line.setWidth(max(0, line.width() - extras_width - 12))
+        if not follower:
+            where = where_text(result)
+            where = f"  ·  {where}" if where else ""
+            folder = detail_metrics.elidedText(os.path.dirname(result.path),
+                                               Qt.TextElideMode.ElideMiddle,
+                                               max(40, line.width() // 2))
+            painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             detail_metrics.elidedText(folder + where,
+                                                       Qt.TextElideMode.ElideRight,
+                                                       line.width()))
 
         # Lines 3-4: the snippet, query words bold on a soft highlight.
         top += detail_metrics.height() + self.PADDING // 2
@@ -236,6 +295,34 @@ class ResultDelegate(QStyledItemDelegate):
                             index.data(SnippetRole) or "", body_font, text_color, palette,
                             selected)
         painter.restore()
+
+    def _content_rect(self, option: QStyleOptionViewItem, follower: bool) -> QRect:
+        return option.rect.adjusted(self.PADDING + (self.INDENT if follower else 0),
+                                    self.PADDING // 2 + 2, -self.PADDING, -self.PADDING // 2)
+
+    def _more_rect(self, option: QStyleOptionViewItem, index: _AnyIndex,
+                   follower: bool) -> QRect | None:
+        """Where "More from this file" is drawn on a row, or None (nothing more)."""
+        result: SearchResult | None = index.data(ResultRole)
+        text = more_text(result) if result is not None and not follower else ""
+        if not text:
+            return None
+        name_font, detail_font, _ = self._fonts(option)
+        rect = self._content_rect(option, follower)
+        metrics = QFontMetrics(detail_font)
+        width = min(metrics.horizontalAdvance(text) + 2, rect.width() // 2)
+        top = rect.top() + QFontMetrics(name_font).height() + 2
+        return QRect(rect.right() - width, top, width, metrics.height())
+
+    def editorEvent(self, event: QEvent, model: QAbstractItemModel,
+                    option: QStyleOptionViewItem, index: _AnyIndex) -> bool:
+        if (event.type() == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent)
+                and event.button() == Qt.MouseButton.LeftButton):
+            more = self._more_rect(option, index, bool(index.data(FollowerRole)))
+            if more is not None and more.contains(event.position().toPoint()):
+                self.more_from_file.emit(index.row())
+                return True
+        return super().editorEvent(event, model, option, index)
 
     def _paint_score(self, painter: QPainter, bar: QRect, score: float, palette: QPalette,
                      selected: bool, good_match: bool) -> None:

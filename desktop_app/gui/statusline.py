@@ -1,5 +1,6 @@
-"""The window's status bar: what the library holds, how far the vector graph has opened,
-and which model runs where."""
+"""The window's status bar: which library is open (the personal one, or a team library,
+marked as such), what it holds, how far the vector graph has opened, and which model runs
+where."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ class StatusLine(QObject):
                  parent: Any = None) -> None:
         super().__init__(parent)
         self._graph_loading = graph_loading
+        self.place = QLabel("")
+        self.place.setObjectName("libraryMarker")
         self.counts = QLabel("")
         self.graph = QLabel("")
         self.graph.setObjectName("graphStatus")
@@ -29,6 +32,8 @@ class StatusLine(QObject):
                               "part of the index that is loaded.")
         self.model = QLabel("Loading the model…")
         bar.addWidget(self.counts, 1)
+        # permanent: a message in the status bar never hides which library is open
+        bar.addPermanentWidget(self.place)
         bar.addPermanentWidget(self.graph)
         bar.addPermanentWidget(self.model)
         self._timer = QTimer(self)
@@ -42,6 +47,26 @@ class StatusLine(QObject):
 
     def stop(self) -> None:
         self._timer.stop()
+
+    def set_library(self, label: str, team: bool, detail: str) -> None:
+        """Which library is open: "Personal library", or a team library shown as a badge
+        (another place than this computer: the user must never mistake one for the other).
+        """
+        self.place.setText(label)
+        self.place.setToolTip(detail)
+        # Both badges are as tall: a status bar whose height changes lays itself out again,
+        # and that shows the counts over a message in the bar.
+        self.place.setStyleSheet(
+            "QLabel { border-radius: 7px; padding: 1px 8px; "
+            + ("background: palette(highlight); color: palette(highlighted-text); "
+               "border: 1px solid palette(highlight); font-weight: bold; }" if team
+               else "border: 1px solid palette(mid); }"))
+
+    def follow(self, graph_loading: Callable[[], tuple[int, int] | None]) -> None:
+        """Read another library's graph progress from now on (see ``start``)."""
+        self.stop()
+        self._graph_loading = graph_loading
+        self.graph.setText("")
 
     def set_counts(self, files: int, chunks: int) -> None:
         self.counts.setText(f"{count(files, 'file')} · {count(chunks, 'passage')}")

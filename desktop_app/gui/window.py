@@ -2,7 +2,9 @@
 
 The window owns the ``Library`` (created here, on the UI thread) and both threads. It starts
 them when first shown and stops them when closed: closing cancels the sync between batches,
-joins both threads and closes the library, so everything committed stays committed.
+joins both threads and closes the library, so everything committed stays committed. Another
+library (a team library, or back to the personal one) is swapped in by ``gui/library_switch``
+through ``stop_workers`` and ``adopt_library``: the same steps, then new workers.
 
 On a narrow window the sidebar folds away (``gui/sidebar.py``). Whatever goes wrong in the
 background ends up in the notice across the top.
@@ -14,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QThread, QTimer, Signal
+from PySide6.QtCore import QThread, QTimer, Signal, SignalInstance
 from PySide6.QtGui import (
     QCloseEvent,
     QKeySequence,
@@ -38,6 +40,7 @@ from desktop_app.gui.file_actions import FileActions
 from desktop_app.gui.filters import FilterRow
 from desktop_app.gui.folders import FoldersPanel
 from desktop_app.gui.indexing_feedback import IndexingFeedback
+from desktop_app.gui.library_switch import LibrarySwitch, open_personal
 from desktop_app.gui.menus import WindowMenus
 from desktop_app.gui.model_switch import ModelSwitch
 from desktop_app.gui.problems import ProblemsPanel
@@ -52,7 +55,7 @@ from desktop_app.gui.watch import FolderWatch
 from desktop_app.gui.widgets import Banner, EmptyState, FileDropFilter, fit_to_screen
 from desktop_app.gui.wording import count
 from desktop_app.gui.workers import LibrarySnapshot
-from desktop_app.library import DB_NAME, Library
+from desktop_app.library import Library
 from desktop_app.models import ModelEntry
 from desktop_app.paths import normalise
 
@@ -75,16 +78,9 @@ class MainWindow(QMainWindow):
         self.data_dir = Path(data_dir)
         self.settings_store = open_settings(self.data_dir)
         self.settings = AppSettings.load(self.settings_store)
-        # The passage size is fixed when a library is created; an existing one keeps its own.
-        is_new = not (self.data_dir / DB_NAME).exists()
-        # Raises LibraryError (a message for the user) if the folder cannot be used.
-        # The vector graph opens in the background (1.5 s at 1M passages; minutes if it must
-        # be rebuilt after a crash): the window is usable at once, searching by keyword and
-        # by the part of the graph that is ready.
-        self.library = Library(self.data_dir, provider=self.settings.provider,
-                               threads=self.settings.threads,
-                               chunk_tokens=self.settings.chunk_tokens if is_new else None,
-                               graph_in_background=True)
+        # Raises LibraryError (a message for the user) if the folder cannot be used. A team
+        # library the window was last on is reopened once it shows (gui/library_switch.py).
+        self.library: Library = open_personal(self.data_dir, self.settings)
         # Garbage is collected on this thread only (see gui/collector.py).
         self.collector = MainThreadCollector(self)
         self._started = False
@@ -95,6 +91,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
         self._build()
+        self.library_switch = LibrarySwitch(self)
         self.menus = WindowMenus(self)
         self.sidebar.attach(self, self.menus.sidebar_action)
         self._build_workers()
@@ -179,7 +176,7 @@ class MainWindow(QMainWindow):
         self._snapshot_timer.timeout.connect(self._request_snapshot)
         self.search_input.setFocus()
 
-    def _build_workers(self) -> None:
+    def _build_workers(self, roots: list[str] | None = None) -> None:
         self.indexer = Indexer(self.library, self)
         self.feedback = IndexingFeedback(self.indexer, self.indexing, self.folders,
                                          self.sidebar, self.banner,
@@ -193,13 +190,8 @@ class MainWindow(QMainWindow):
                                         self.status_line, self.statusBar(), self.show_notice,
                                         lambda: self._provider, self)
         self.model_switch.finished.connect(self._on_model_switched)
-        self.preview.open_requested.connect(self.file_actions.open)
-        self.preview.reveal_requested.connect(self.file_actions.reveal)
-        self.problems.retry_requested.connect(self.file_actions.retry)
-        self.problems.reveal_requested.connect(self.file_actions.reveal)
-        self.problems.exclude_requested.connect(self.file_actions.exclude)
 
-        self.watch = FolderWatch(self.library.roots(), self)
+        self.watch = FolderWatch(self.library.roots() if roots is None else roots, self)
         self.watch.changed.connect(self._on_files_changed)
         self.watch.degraded.connect(self._on_watch_degraded)
 
@@ -211,21 +203,34 @@ class MainWindow(QMainWindow):
         self.reader.preview_ready.connect(self.preview.accept)
         self.reader.snapshot_ready.connect(self._on_snapshot)
         self.reader.problem.connect(self.show_notice)
-        self.search.search_requested.connect(self.reader.search)
-        self.preview.render_requested.connect(self.reader.preview)
+        for signal, slot in self._worker_links():
+            signal.connect(slot)
+
+    def _worker_links(self) -> list[tuple[SignalInstance, Any]]:
+        """The panels' requests wired to this library's workers (undone on a switch)."""
+        acts, preview, problems = self.file_actions, self.preview, self.problems
+        return [(preview.open_requested, acts.open), (preview.reveal_requested, acts.reveal),
+                (problems.retry_requested, acts.retry), (problems.reveal_requested, acts.reveal),
+                (problems.exclude_requested, acts.exclude),
+                (self.search.search_requested, self.reader.search),
+                (preview.render_requested, self.reader.preview)]
 
     # -- life cycle ----------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._started and not self._closed:
             self._started = True
-            self.search.set_model_ready(False)
-            self.status_line.start()
-            self.reader.start()
-            self.reader.snapshot()
-            self.indexer.start()
-            self.watch.start()
+            self._start_workers()
             self.focus_search()
+            self.library_switch.reopen_last()
+
+    def _start_workers(self) -> None:
+        self.search.set_model_ready(False)
+        self.status_line.start()
+        self.reader.start()
+        self.reader.snapshot()
+        self.indexer.start()
+        self.watch.start()
 
     @property
     def workers_started(self) -> bool:
@@ -239,6 +244,10 @@ class MainWindow(QMainWindow):
     def reader_thread(self) -> QThread:
         return self.reader.thread
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
@@ -251,22 +260,49 @@ class MainWindow(QMainWindow):
         # Off the screen first: joining waits for the model call in flight (up to ~2 s on
         # two cores), and a window that lingers frozen looks like a hang.
         self.hide()
-        self._snapshot_timer.stop()
+        self.library_switch.stop()
         self.statusBar().clearMessage()  # stops a timed message's timer
-        self.status_line.stop()
-        self.library.stop_graph_loading()  # a sync waiting for the graph may then end
+        self.stop_workers()
         self.search.stop()
-        self.file_actions.stop()
         self.preview.stop()
-        self.watch.stop()
-        self.indexer.stop()
-        self.reader.stop()
         self.indexer.join()
         self.reader.join()
         self.settings_store.setValue("window/geometry", self.saveGeometry())
         self.settings_store.sync()
         self.library.close()
         self.collector.stop()
+
+    def stop_workers(self) -> list[QThread]:
+        """Stop watching, indexing and reading this library; the threads still running
+        (they end at the next batch boundary, see ``shutdown``)."""
+        self._snapshot_timer.stop()
+        self.status_line.stop()
+        self.library.stop_graph_loading()  # a sync waiting for the graph may then end
+        self.file_actions.stop()
+        self.watch.stop()
+        self.indexer.stop()
+        self.reader.stop()
+        return [t for t in (self.indexer.thread, self.reader.thread) if t.isRunning()]
+
+    def adopt_library(self, library: Library) -> None:
+        """Use ``library`` from now on, in place of the one ``stop_workers`` stopped (its
+        threads have ended and it is closed): new workers, and every panel starts afresh.
+        Raises LibraryError, before anything changes, if ``library`` does not answer."""
+        roots = library.roots()
+        for signal, slot in self._worker_links():
+            signal.disconnect(slot)
+        for part in (self.indexer, self.reader, self.watch, self.feedback, self.file_actions,
+                     self.model_switch):
+            part.deleteLater()
+        self.library = library
+        self._build_workers(roots)
+        self.status_line.follow(library.graph_loading)
+        self._provider, self._has_folders = None, False
+        self._show_result(None)
+        self._update_center()
+        if self._started:
+            self._start_workers()
+        self.search.refresh()  # the same question, asked of this library
 
     # -- public actions ------------------------------------------------------------------
     def focus_search(self) -> None:

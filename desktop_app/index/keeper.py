@@ -117,6 +117,10 @@ class GraphKeeper:
         if self._thread is not None:
             self._thread.join()
 
+    def save_wanted(self) -> bool:
+        """Whether the graph holds changes worth writing before the library closes."""
+        return bool(self.graph.unsaved) and self.whole
+
     def save(self, *, if_due: bool = False) -> None:
         """Write the graph and its stamp; ``if_due``: only if enough changed to be worth it
         (``VectorIndex.save_due``): otherwise a crash costs a short catch-up on open."""

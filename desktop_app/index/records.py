@@ -29,6 +29,8 @@ class FileRecord:
     chunks: int
     #: False while its passages wait for their vectors (findable by words only)
     embedded: bool = True
+    #: the document's own title, where it records one
+    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,10 @@ class ChunkRow:
     text: str
     #: its file waits for its vectors: found by words, not yet by meaning
     pending: bool = False
+    #: the heading path it sits under ("Installation › Network setup"), if its file has any
+    section: str | None = None
+    #: its file's own title, if the file records one
+    title: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +57,5 @@ class NewChunk:
     text: str
     #: the stored row (uint8 view of int8 or packed bits; see codec); None: not embedded yet
     vector: np.ndarray | None
+    #: the heading path it sits under, if its file has any
+    section: str | None = None

@@ -3,9 +3,12 @@ vectors, the folders, exclusions and settings, and the FTS5 keyword index kept i
 the passages by triggers. ``SCHEMA_VERSION`` changes whenever a table does.
 
 A file is indexed in two steps: its passages and their words first (``embedded = 0``, each
-passage's vector an empty blob), then their vectors (``embedded = 1``)."""
+passage's vector an empty blob), then their vectors (``embedded = 1``).
 
-SCHEMA_VERSION = 3
+Since version 4 a file has its own ``title`` and a passage the heading path (``section``) it
+sits under, both NULL where the document records none (and in libraries made before)."""
+
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -27,7 +30,9 @@ CREATE TABLE IF NOT EXISTS files (
     chunks INTEGER NOT NULL DEFAULT 0,
     updated_at REAL NOT NULL,
     -- 0 while the file's passages wait for their vectors (findable by words only)
-    embedded INTEGER NOT NULL DEFAULT 1
+    embedded INTEGER NOT NULL DEFAULT 1,
+    -- the document's own title (its metadata or first heading); NULL where it has none
+    title TEXT
 );
 CREATE INDEX IF NOT EXISTS files_sha256 ON files (sha256);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -38,7 +43,9 @@ CREATE TABLE IF NOT EXISTS chunks (
     char_start INTEGER NOT NULL,
     char_end INTEGER NOT NULL,
     text TEXT NOT NULL,
-    vector BLOB NOT NULL
+    vector BLOB NOT NULL,
+    -- the heading path the passage sits under ("Installation › Network setup"), or NULL
+    section TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks (file_id, ord);
 -- The keyword index (BM25) over chunk text, kept in step with the chunks by triggers.

@@ -31,7 +31,8 @@ from desktop_app.index.schema import SCHEMA, SCHEMA_VERSION
 from desktop_app.paths import is_under, subtree_range, under_any
 from desktop_app.private import create_private
 
-_FILE_COLUMNS = "id, path, size, mtime_ns, sha256, status, reason, pages, chunks, embedded"
+_FILE_COLUMNS = ("id, path, size, mtime_ns, sha256, status, reason, pages, chunks, embedded, "
+                 "title")
 
 
 def _batches(ids: Iterable[int], size: int = 500) -> Iterator[tuple[list[int], str]]:
@@ -101,6 +102,11 @@ class Store:
             if "embedded" not in columns:
                 self.db.execute("ALTER TABLE files ADD COLUMN embedded INTEGER NOT NULL "
                                 "DEFAULT 1")
+        if version < 4:  # titles and sections are new; what was indexed before has none
+            for table, column in (("files", "title"), ("chunks", "section")):
+                columns = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
+                if column not in columns:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
         self.set_meta("schema_version", str(SCHEMA_VERSION))
 
     def close(self) -> None:
@@ -211,9 +217,11 @@ class Store:
 
     def record_file(self, path: str, *, size: int, mtime_ns: int, sha256: str | None,
                     status: str, reason: str | None, pages: int = 0,
-                    chunks: Iterable[NewChunk] = ()) -> tuple[list[int], list[int]]:
+                    chunks: Iterable[NewChunk] = (),
+                    title: str | None = None) -> tuple[list[int], list[int]]:
         """Replace a file's row and chunks in one transaction. Chunks without a vector
         leave the file waiting for its vectors (``set_vectors``), findable by words.
+        ``title``: the document's own title, where it records one.
 
         Returns (ids of the chunks written, ids of the chunks that were replaced).
         """
@@ -228,24 +236,25 @@ class Store:
                 self.db.execute("DELETE FROM chunks WHERE file_id = ?", (old[0],))
                 self.db.execute(
                     "UPDATE files SET size=?, mtime_ns=?, sha256=?, status=?, reason=?, pages=?, "
-                    "chunks=?, updated_at=?, embedded=? WHERE id=?",
+                    "chunks=?, updated_at=?, embedded=?, title=? WHERE id=?",
                     (size, mtime_ns, sha256, status, reason, pages, len(chunk_list), time.time(),
-                     embedded, old[0]))
+                     embedded, title, old[0]))
                 file_id = old[0]
             else:
                 cur = self.db.execute(
                     "INSERT INTO files (path, size, mtime_ns, sha256, status, reason, pages, "
-                    "chunks, updated_at, embedded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "chunks, updated_at, embedded, title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (path, size, mtime_ns, sha256, status, reason, pages, len(chunk_list),
-                     time.time(), embedded))
+                     time.time(), embedded, title))
                 file_id = cur.lastrowid
             new_ids = []
             for ord_, c in enumerate(chunk_list):
                 cur = self.db.execute(
-                    "INSERT INTO chunks (file_id, ord, page, char_start, char_end, text, vector) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO chunks (file_id, ord, page, char_start, char_end, text, vector, "
+                    "section) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (file_id, ord_, c.page, c.char_start, c.char_end, c.text,
-                     b"" if c.vector is None else np.ascontiguousarray(c.vector).tobytes()))
+                     b"" if c.vector is None else np.ascontiguousarray(c.vector).tobytes(),
+                     c.section))
                 new_ids.append(cur.lastrowid)
             self._bump_generation()
         return new_ids, replaced
@@ -273,6 +282,13 @@ class Store:
         return [(r[0], r[1]) for r in self.db.execute(
             "SELECT id, text FROM chunks WHERE file_id = ? ORDER BY ord", (file_id,))]
 
+    def placed_passages_of(self, file_id: int
+                           ) -> list[tuple[int, str, str | None, str | None]]:
+        """(chunk id, text, section, file title) of a file's passages, in order."""
+        return [(r[0], r[1], r[2], r[3]) for r in self.db.execute(
+            "SELECT c.id, c.text, c.section, f.title FROM chunks c "
+            "JOIN files f ON f.id = c.file_id WHERE c.file_id = ? ORDER BY c.ord", (file_id,))]
+
     def set_vectors(self, file_id: int, vectors: Iterable[tuple[int, bytes]]) -> None:
         """Store a pending file's passage vectors, all in one transaction; the file is then
         findable by meaning too."""
@@ -295,10 +311,10 @@ class Store:
                             (size, mtime_ns, file_id))
 
     def chunks_of_file(self, file_id: int) -> list[NewChunk]:
-        rows = self.db.execute("SELECT page, char_start, char_end, text, vector FROM chunks "
-                               "WHERE file_id = ? ORDER BY ord", (file_id,))
-        return [NewChunk(r[0], r[1], r[2], r[3], np.frombuffer(r[4], dtype=np.uint8))
-                for r in rows]
+        rows = self.db.execute("SELECT page, char_start, char_end, text, vector, section "
+                               "FROM chunks WHERE file_id = ? ORDER BY ord", (file_id,))
+        return [NewChunk(r[0], r[1], r[2], r[3], np.frombuffer(r[4], dtype=np.uint8),
+                         section=r[5]) for r in rows]
 
     # -- chunks and vectors --------------------------------------------------------------
     def chunk_ids(self) -> set[int]:
@@ -334,9 +350,11 @@ class Store:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self.db.execute(
-            "SELECT c.id, f.path, c.page, c.char_start, c.char_end, c.text, f.embedded = 0 "
+            "SELECT c.id, f.path, c.page, c.char_start, c.char_end, c.text, f.embedded = 0, "
+            "c.section, f.title "
             f"FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN ({marks})", ids)
-        return {r[0]: ChunkRow(*r[:6], pending=bool(r[6])) for r in rows}
+        return {r[0]: ChunkRow(*r[:6], pending=bool(r[6]), section=r[7], title=r[8])
+                for r in rows}
 
     # -- keyword search --------------------------------------------------------------------
     def keyword_search(self, fts_query: str, limit: int, where: ChunkFilter = NO_FILTER,

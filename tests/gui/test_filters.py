@@ -9,7 +9,7 @@ from gui_helpers import TEXTS, drop_and_index, search
 from PySide6.QtCore import Qt
 
 from desktop_app.events import SearchResult
-from desktop_app.gui.results import ExtrasRole, ResultsModel, extras_text
+from desktop_app.gui.results import ExtrasRole, ResultsModel, extras_text, more_text
 
 OTHER_TEXT = (
     "Iceland sits on the Mid-Atlantic Ridge, where two plates pull apart and magma wells up "
@@ -107,7 +107,8 @@ def test_extras_text(qtbot) -> None:
                         char_start=0, char_end=10, chunk_id=1)
     assert extras_text(base) == ""
     rich = replace(base, more_in_file=2, duplicates=("/copy/a.txt",))
-    assert extras_text(rich) == "+2 more in this file  ·  also in 1 other file"
+    assert extras_text(rich) == "also in 1 other file"  # "more" is the row's link
+    assert more_text(rich) == "More from this file (+2)" and more_text(base) == ""
     model = ResultsModel()
     model.set_results("lava", [rich])
     assert model.index(0, 0).data(ExtrasRole) == extras_text(rich)

@@ -48,9 +48,9 @@ def test_dropped_folder_is_indexed_and_a_paraphrase_finds_the_right_text_file(
     assert summary is not None and summary.indexed == 4 and not summary.cancelled
     assert window.center.currentWidget() is window.results_split
 
-    qtbot.waitUntil(lambda: [(r.path, r.files) for r in window.folders.rows()]
-                    == [(str(corpus), "4 files")], timeout=5000)
-    assert window.folders.rows()[0].state == "up to date"
+    # the folders panel reads its counts on the reader thread after the sync: wait for them
+    qtbot.waitUntil(lambda: [(r.path, r.files, r.state) for r in window.folders.rows()]
+                    == [(str(corpus), "4 files", "up to date")], timeout=5000)
     assert window.folders.tree.topLevelItemCount() == 1
 
     names = search(qtbot, window, "how do plants make food out of sunlight")
