@@ -256,8 +256,8 @@ def main() -> None:
     ap.add_argument("--work-dir", type=Path, default=Path("/work/bench/known-items"),
                     help="the corpus links and the library (reused when present)")
     ap.add_argument("--configs", default=DEFAULT_CONFIGS,
-                    help="comma-separated mode[:perN|:perall][:kwW][:rrf][:fixed][:nopage][:byrank], "
-                         "default or before")
+                    help="comma-separated mode[:perN|:perall][:kwW][:rrf][:fixed][:nopage]"
+                         "[:byrank], default or before")
     ap.add_argument("--by-kind", action="store_true",
                     help="page-hit@10 per kind of question and by word overlap with the page")
     ap.add_argument("--depth", type=int, default=50,

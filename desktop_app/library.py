@@ -22,14 +22,11 @@ import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from desktop_app import library_settings, searching
-from desktop_app.connections import Connections
-from desktop_app.data_folder import DB_NAME, GRAPH_NAME, OWN_FILES, OWN_FOLDERS
-from desktop_app.datalock import DataFolderLock
+from desktop_app.data_folder import DB_NAME, GRAPH_NAME
 from desktop_app.embedding import Encoder, ModelProfile
 from desktop_app.events import (
     FileOutcome,
@@ -49,23 +46,16 @@ from desktop_app.failures import (
     translated,
 )
 from desktop_app.index import Store, VectorIndex
-from desktop_app.index.faults import is_disk_full
-from desktop_app.index.keeper import GraphKeeper
 from desktop_app.library_settings import DEFAULT_CHUNK_TOKENS, DEFAULT_MAX_FILE_MB
 from desktop_app.model_loading import ModelSlot, load_encoder
 from desktop_app.paths import normalise
-from desktop_app.private import private_dir, tighten_folder
 from desktop_app.repair import CHECK_BUDGET_S, check_database, rebuild
 from desktop_app.searching import DEFAULT_SEARCH, SearchIndex, SearchOptions
+from desktop_app.storage import open_storage, prepare_data_dir
 from desktop_app.switching import switch_model
 from desktop_app.syncing import Syncer, SyncParts
 
-if TYPE_CHECKING:
-    from desktop_app.index.interfaces import PassageStore
-    from desktop_app.team_parts import ServerGraph, ServerLock, TeamConnections
-
 log = logging.getLogger(__name__)
-
 
 
 class Library:
@@ -89,44 +79,18 @@ class Library:
                  share: str | None = None) -> None:
         self.data_dir = Path(data_dir).expanduser().absolute()
         self.db_path = self.data_dir / DB_NAME
-        try:
-            # folders made by earlier versions were 0755 with 0644 files
-            tighten_folder(self.data_dir, OWN_FILES, OWN_FOLDERS)
-            private_dir(self.data_dir)
-        except OSError as exc:
-            if is_disk_full(exc):
-                raise DiskFullError(disk_full_message(self.data_dir)) from exc
-            raise LibraryError(f"cannot create the data folder {self.data_dir}: {exc}") from exc
-        if not os.access(self.data_dir, os.W_OK):
-            raise LibraryError(f"the data folder {self.data_dir} is not writable")
+        prepare_data_dir(self.data_dir)
         self.models_root = models_root or self.data_dir / "models"
         self.provider_preference = provider
         self.threads = threads
         self.notes: list[str] = []
+        storage = open_storage(self.data_dir, library_url, share, self._note, self.notes,
+                               lambda: self.store)
+        self._connections = storage.connections
+        self._lock = storage.lock
+        self._graph = storage.graph
         #: the team library's server (its URL without a password); None: this data folder's
-        self.library_url: str | None = None
-        self._connections: Connections | TeamConnections
-        self._lock: DataFolderLock | ServerLock
-        self._graph: GraphKeeper | ServerGraph
-        if library_url:
-            # The same library on a PostgreSQL server: the data folder keeps only the model
-            # and the OCR cache; rows, words and vectors are the server's.
-            from desktop_app.team_parts import (
-                ServerGraph,
-                ServerLock,
-                TeamConnections,
-                team_conninfo,
-            )
-
-            self.library_url, conninfo = team_conninfo(library_url)
-            self._connections = TeamConnections(conninfo, share, self._note)
-            self._lock = ServerLock()
-            self._graph = ServerGraph(lambda: self.store)
-        else:
-            self._connections = Connections(self.data_dir, self.db_path, self._note)
-            self._lock = DataFolderLock(self.data_dir / ".lock")
-            self._graph = GraphKeeper(self.data_dir / GRAPH_NAME, lambda: self.store,
-                                      self._lock.try_acquire, self.notes)
+        self.library_url = storage.library_url
         self._model = ModelSlot(self._load_model)
         # hybrid search's keyword side (its thread starts with the first search)
         self._keyword_threads = ThreadPoolExecutor(1, thread_name_prefix="keyword")
@@ -448,9 +412,8 @@ class Library:
                 keyword = [self._keyword_threads.submit(self._keyword_side, q, options)
                            for q in queries]
             vectors = list(self.encoder.embed_queries(queries))
-            return [_placed(searching.search(index, q, v, options,
-                                             keyword_hits=keyword[i].result() if keyword
-                                             else None), index.store)
+            return [searching.search(index, q, v, options,
+                                     keyword_hits=keyword[i].result() if keyword else None)
                     for i, (q, v) in enumerate(zip(queries, vectors))]
 
     def _keyword_side(self, query: str, options: SearchOptions) -> list[tuple[int, float]]:
@@ -462,10 +425,8 @@ class Library:
                       options: SearchOptions = DEFAULT_SEARCH) -> list[SearchResult]:
         """Passages nearest to a vector, e.g. a result's own ("more like this")."""
         with self._swap_lock:
-            index = self.search_index()
-            return _placed(searching.search(index, "", vector,
-                                            dataclasses.replace(options, mode="vector")),
-                           index.store)
+            return searching.search(self.search_index(), "", vector,
+                                    dataclasses.replace(options, mode="vector"))
 
     def more_like(self, chunk_id: int,
                   options: SearchOptions = DEFAULT_SEARCH) -> list[SearchResult]:
@@ -527,16 +488,6 @@ class Library:
             ignored=tuple(sorted(store.ignored_counts().items())),
             exclude_patterns=tuple(self.exclude_patterns),
             max_file_mb=self.max_file_bytes >> 20)
-
-
-def _placed(results: list[SearchResult], store: PassageStore) -> list[SearchResult]:
-    """Results with their file's title and the section their passage sits under (read by
-    id: one query for a page of results)."""
-    if not results:
-        return results
-    rows = store.chunk_rows([r.chunk_id for r in results])
-    return [dataclasses.replace(r, section=row.section, title=row.title)
-            if (row := rows.get(r.chunk_id)) is not None else r for r in results]
 
 
 __all__ = [

@@ -285,7 +285,8 @@ def _scored(index: SearchIndex, shaped: list[Shaped], text: str, query: np.ndarr
             char_start=row.char_start, char_end=row.char_end, chunk_id=row.id,
             duplicates=s.copies, more_in_file=s.more_in_file, similarity=similarity,
             good_match=score >= GOOD_MATCH, meaning_pending=row.pending,
-            group=s.group, file_dominates=s.file_dominates))
+            group=s.group, file_dominates=s.file_dominates, section=row.section,
+            title=row.title))
     return results
 
 
