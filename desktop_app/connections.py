@@ -37,20 +37,25 @@ class Connections:
         """This thread's connection to the database."""
         store = getattr(self._local, "store", None)
         if store is None:
-            try:
-                store = Store(self.db_path)
-            except StoreError as exc:
-                if is_disk_full(exc):
-                    raise DiskFullError(disk_full_message(self.data_dir)) from exc
-                if is_damage(exc):
-                    raise DamagedLibraryError(
-                        damaged_message(self.data_dir, self.db_path, str(exc))) from exc
-                raise LibraryError(str(exc)) from exc
+            store = self._open()
             self._local.store = store
             with self._lock:
                 self._stores.append(store)
-            if store.frozen:
-                self._note(disk_full_message(self.data_dir))
+        return store
+
+    def _open(self) -> Store:
+        """A new connection (for the calling thread)."""
+        try:
+            store = Store(self.db_path)
+        except StoreError as exc:
+            if is_disk_full(exc):
+                raise DiskFullError(disk_full_message(self.data_dir)) from exc
+            if is_damage(exc):
+                raise DamagedLibraryError(
+                    damaged_message(self.data_dir, self.db_path, str(exc))) from exc
+            raise LibraryError(str(exc)) from exc
+        if store.frozen:
+            self._note(disk_full_message(self.data_dir))
         return store
 
     def close_all(self) -> None:

@@ -10,10 +10,10 @@ personal library never loads it.
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections.abc import Callable
+from pathlib import Path
 
+from desktop_app.connections import Connections
 from desktop_app.index.codec import VectorCodec
 from desktop_app.index.pg_store import PgStore
 from desktop_app.index.pg_vectors import PgVectorGraph
@@ -48,34 +48,18 @@ def describe_url(url: str) -> str:
         "  ", " ")
 
 
-class TeamConnections:
-    """One connection to the server per thread, opened on first use (like ``Connections``)."""
+class TeamConnections(Connections):
+    """One connection to the server per thread, opened on first use."""
 
     def __init__(self, conninfo: str, share: str | None,
-                 note: Callable[[str], None] | None = None) -> None:
+                 note: Callable[[str], None]) -> None:
+        super().__init__(Path(), Path(), note)
         self._conninfo = conninfo
         self._share = share
-        self._note = note  # what a person should know (a connection made again)
-        self._local = threading.local()
-        self._stores: list[PgStore] = []
-        self._lock = threading.Lock()
 
-    def store(self) -> PgStore:
-        store = getattr(self._local, "store", None)
-        if store is None:
-            store = PgStore(self._conninfo, share=self._share, note=self._note)
-            self._local.store = store
-            with self._lock:
-                self._stores.append(store)
-        return store
-
-    def close_all(self) -> None:
-        with self._lock:
-            for store in self._stores:
-                with contextlib.suppress(Exception):
-                    store.close()
-            self._stores.clear()
-        self._local = threading.local()
+    def _open(self) -> PgStore:  # type: ignore[override]
+        # told what a person should know (a dropped connection made again)
+        return PgStore(self._conninfo, share=self._share, note=self._note)
 
 
 class ServerLock:

@@ -26,20 +26,7 @@ def in_subtree(column: str, path: str) -> tuple[str, list[object]]:
 
 def filter_sql(where: ChunkFilter) -> tuple[str, list[object]]:
     """(a WHERE clause over ``f`` = files, its parameters); "true" when nothing is filtered."""
-    clauses: list[str] = []
-    params: list[object] = []
-    if where.folder:
-        clause, more = in_subtree("f.path", where.folder)
-        clauses.append(clause)
-        params += more
-    if where.file_types:
-        clauses.append("(" + " OR ".join("lower(f.path) LIKE %s" for _ in where.file_types)
-                       + ")")
-        params += [f"%.{t.lower().lstrip('.')}" for t in where.file_types]
-    if where.since:
-        clauses.append("f.mtime_ns >= %s")
-        params.append(int(where.since.timestamp() * 1e9))
-    return (" AND ".join(clauses) or "true"), params
+    return where.sql("%s", "true")
 
 
 def filter_args(where: ChunkFilter) -> list[object]:
