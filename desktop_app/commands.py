@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from desktop_app import library_settings
+from desktop_app.credentials import is_library_url
 from desktop_app.events import (
     LibraryStatus,
     SearchResult,
@@ -349,7 +350,9 @@ def status(data_dir: Path, opening: Opening, *, as_json: bool) -> int:
 
 def _print_status(st: LibraryStatus, folders: list[str], files: list[str],
                   log: Path) -> None:
-    print(f"library:  {st.data_dir}")
+    team = is_library_url(st.data_dir)
+    print(f"library:  {st.data_dir}" + (" (a team library: your files, and what others "
+                                         "shared with you)" if team else ""))
     print(f"model:    {st.model} ({st.dim} dims) on {st.provider}; folder {st.model_dir}")
     print(f"vectors:  {st.vector_format}, {st.stored_dims} dims")
     for note in st.notes:
@@ -367,7 +370,8 @@ def _print_status(st: LibraryStatus, folders: list[str], files: list[str],
         print(f"          {plural(st.meaning_pending, 'file')} searchable by words, by meaning "
               "once indexing reaches them (the next sync or watch goes on)")
     print(f"passages: {c['chunks']} (up to {st.chunk_tokens} tokens each)")
-    print(f"on disk:  {_size(st.bytes_on_disk)}")
+    if not team:  # a team library's size is on its server (docs/scaling.md)
+        print(f"on disk:  {_size(st.bytes_on_disk)}")
     if st.ignored:
         left_out = ", ".join(f"{n} {reason}" for reason, n in st.ignored)
         print(f"left out: {left_out}")
