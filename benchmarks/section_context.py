@@ -95,12 +95,14 @@ def embed_again(library: Path, variant: str) -> tuple[int, float]:
         encoder, store, codec = lib.encoder, lib.store, lib.codec
         for (file_id,) in store.db.execute("SELECT id FROM files WHERE status = 'indexed'"
                                            ).fetchall():
-            rows = store.placed_passages_of(file_id)
-            texts = [r[1] for r in rows]
+            rows = store.passages_of(file_id)
+            placed = store.chunk_rows([cid for cid, _ in rows])
+            texts = [text for _, text in rows]
             title = variant in ("line", "title", "read")
             section = variant in ("line", "section", "read")
-            places = [place_line(r[3] if title else None, r[2] if section else None)
-                      for r in rows]
+            places = [place_line(placed[cid].title if title else None,
+                                 placed[cid].section if section else None)
+                      for cid, _ in rows]
             if variant == "read":
                 vectors = _read_not_pooled(encoder, texts, places)
             else:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop_app import library_settings, searching
-from desktop_app.data_folder import DB_NAME, GRAPH_NAME
+from desktop_app.data_folder import DB_NAME
 from desktop_app.embedding import Encoder, ModelProfile
 from desktop_app.events import (
     FileOutcome,
@@ -51,7 +51,7 @@ from desktop_app.model_loading import ModelSlot, load_encoder
 from desktop_app.paths import normalise
 from desktop_app.repair import CHECK_BUDGET_S, check_database, rebuild
 from desktop_app.searching import DEFAULT_SEARCH, SearchIndex, SearchOptions
-from desktop_app.storage import open_storage, prepare_data_dir
+from desktop_app.storage import open_storage, prepare_data_dir, swap_in
 from desktop_app.switching import switch_model
 from desktop_app.syncing import Syncer, SyncParts
 
@@ -237,8 +237,7 @@ class Library:
         self._graph.join()
         # what changed since the last save (a reader that caught up after a crash included,
         # when no other process is writing), so the next open need not catch up again
-        if self._graph.save_wanted() and (self._lock.held
-                                                         or self._lock.try_acquire()):
+        if self._graph.save_wanted() and (self._lock.held or self._lock.try_acquire()):
             try:
                 self.save_graph()
             except DiskFullError as exc:  # the next open catches up from SQLite
@@ -374,12 +373,7 @@ class Library:
         with self._swap_lock:
             self.save_graph()
             self._connections.close_all()
-            for suffix in ("-wal", "-shm"):
-                (self.data_dir / (DB_NAME + suffix)).unlink(missing_ok=True)
-            os.replace(built / DB_NAME, self.db_path)
-            for name in (GRAPH_NAME, Path(GRAPH_NAME).with_suffix(".json").name):
-                if (built / name).exists():
-                    os.replace(built / name, self.data_dir / name)
+            swap_in(built, self.data_dir)
             self._model.swap(encoder)
             self._load_settings()
             self.reopen_graph()
@@ -482,7 +476,7 @@ class Library:
             vector_format=self.codec.format, stored_dims=self.codec.dims,
             provider=encoder.provider if (encoder := self._model.loaded()) else None,
             chunk_tokens=self.chunk_tokens, bytes_on_disk=size,
-            vectors_in_graph=len(self.graph), graph_loading=self.graph_loading(),
+            vectors_in_graph=self._graph.size(), graph_loading=self.graph_loading(),
             meaning_pending=store.pending_count(),  # (the swap lock is held)
             notes=tuple(self.notes),
             ignored=tuple(sorted(store.ignored_counts().items())),

@@ -74,3 +74,15 @@ def open_storage(data_dir: Path, library_url: str | None, share: str | None,
     lock = DataFolderLock(data_dir / ".lock")
     return Storage(Connections(data_dir, data_dir / DB_NAME, note), lock,
                    GraphKeeper(data_dir / GRAPH_NAME, store, lock.try_acquire, notes))
+
+
+def swap_in(built: Path, data_dir: Path) -> None:
+    """Move the library files a model switch built in ``built`` over the data folder's,
+    with every connection to the old database closed. The database file is the commit
+    point (one ``os.replace``); its write-ahead files go first, the graph files after."""
+    for suffix in ("-wal", "-shm"):
+        (data_dir / (DB_NAME + suffix)).unlink(missing_ok=True)
+    os.replace(built / DB_NAME, data_dir / DB_NAME)
+    for name in (GRAPH_NAME, Path(GRAPH_NAME).with_suffix(".json").name):
+        if (built / name).exists():
+            os.replace(built / name, data_dir / name)

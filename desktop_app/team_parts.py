@@ -106,6 +106,10 @@ class ServerGraph:
     def join(self) -> None:
         pass
 
+    def size(self) -> int:
+        """Vectors searchable, for a status (read from the files' rows: see ``stored``)."""
+        return self.graph.stored()
+
     def save_wanted(self) -> bool:
         return False
 

@@ -287,7 +287,11 @@ def test_a_version_3_library_upgrades_with_no_titles_or_sections(tmp_path):
         new = store.files()["/docs/new.pdf"].id
         (copied,) = store.chunks_of_file(new)
         assert copied.section == "Ebb › Neap"
-        assert store.placed_passages_of(new) == [(ids[0], "ebb", "Ebb › Neap", "Tide Tables")]
-        assert store.placed_passages_of(old.id) == [(1, "tide tables", None, None)]
+        assert store.passages_of(new) == [(ids[0], "ebb")]
+        (placed,) = store.chunk_rows(ids).values()
+        assert (placed.section, placed.title) == ("Ebb › Neap", "Tide Tables")
+        assert store.passages_of(old.id) == [(1, "tide tables")]
+        (upgraded,) = store.chunk_rows([1]).values()
+        assert (upgraded.section, upgraded.title) == (None, None)
     finally:
         store.close()

@@ -94,6 +94,8 @@ def test_two_people_index_at_once_and_find_only_what_is_shared_with_them(
     # Each sync sees its owner's files only: Bob's library knows one folder and one file.
     assert bob.roots() == [str(b_shared)]
     assert bob.status().counts.get("indexed") == 1
+    # searchable by meaning: his passage and the one shared with him, not alice's private one
+    assert bob.status().vectors_in_graph == len(bob.graph) == 2
     for lib in (alice_shares, alice_keeps, bob):
         lib.close()
 

@@ -117,6 +117,10 @@ class GraphKeeper:
         if self._thread is not None:
             self._thread.join()
 
+    def size(self) -> int:
+        """Vectors in the graph, for a status."""
+        return len(self.graph)
+
     def save_wanted(self) -> bool:
         """Whether the graph holds changes worth writing before the library closes."""
         return bool(self.graph.unsaved) and self.whole

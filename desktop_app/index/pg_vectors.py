@@ -49,6 +49,17 @@ class PgVectorGraph:
             "SELECT count(*) FROM desktop_app.chunks WHERE embedding IS NOT NULL")
         return int(rows[0][0])
 
+    def stored(self) -> int:
+        """About ``len``, read cheaply: the passages of the files the user can see whose
+        vectors are stored, summed over the files' rows (one a file). ``len`` counts the
+        passages themselves under row-level security: ~0.5 s at 1M passages, too slow for
+        a status the window reads every second while it indexes. The two differ only after
+        a crash between a file's stored vectors and ``add``, until ``catch_up``."""
+        rows = self._connect().query(
+            "SELECT coalesce(sum(chunks), 0) FROM desktop_app.files "
+            "WHERE status = 'indexed' AND embedded")
+        return int(rows[0][0])
+
     def add(self, labels: np.ndarray, vectors: np.ndarray, threads: int = 1) -> None:
         """Write the vectors of the user's passages ``labels`` (float rows), in one statement."""
         ids = np.asarray(labels, dtype=np.int64).tolist()

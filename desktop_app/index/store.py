@@ -98,16 +98,16 @@ class Store:
         if version < 2:  # the keyword index is new; fill it from the chunks
             self.db.execute("INSERT INTO chunks_fts (chunks_fts) VALUES ('rebuild')")
         if version < 3:  # files indexed in two steps; every file so far has its vectors
-            columns = {r[1] for r in self.db.execute("PRAGMA table_info(files)")}
-            if "embedded" not in columns:
-                self.db.execute("ALTER TABLE files ADD COLUMN embedded INTEGER NOT NULL "
-                                "DEFAULT 1")
+            self._add_column("files", "embedded", "INTEGER NOT NULL DEFAULT 1")
         if version < 4:  # titles and sections are new; what was indexed before has none
-            for table, column in (("files", "title"), ("chunks", "section")):
-                columns = {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}
-                if column not in columns:
-                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+            self._add_column("files", "title", "TEXT")
+            self._add_column("chunks", "section", "TEXT")
         self.set_meta("schema_version", str(SCHEMA_VERSION))
+
+    def _add_column(self, table: str, column: str, definition: str) -> None:
+        """Add a column an older schema lacks (a half-finished upgrade may have added it)."""
+        if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
+            self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def close(self) -> None:
         self.db.close()
@@ -281,13 +281,6 @@ class Store:
         """(chunk id, text) of a file's passages, in order."""
         return [(r[0], r[1]) for r in self.db.execute(
             "SELECT id, text FROM chunks WHERE file_id = ? ORDER BY ord", (file_id,))]
-
-    def placed_passages_of(self, file_id: int
-                           ) -> list[tuple[int, str, str | None, str | None]]:
-        """(chunk id, text, section, file title) of a file's passages, in order."""
-        return [(r[0], r[1], r[2], r[3]) for r in self.db.execute(
-            "SELECT c.id, c.text, c.section, f.title FROM chunks c "
-            "JOIN files f ON f.id = c.file_id WHERE c.file_id = ? ORDER BY c.ord", (file_id,))]
 
     def set_vectors(self, file_id: int, vectors: Iterable[tuple[int, bytes]]) -> None:
         """Store a pending file's passage vectors, all in one transaction; the file is then
