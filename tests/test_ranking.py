@@ -1,10 +1,11 @@
 """Ranking and grouping on small real libraries (real files, the bundled model): meaning is
 not outvoted by shared words, exact phrases and rare identifiers still come first, contents
-pages step back, one result per page, and the per-file cap adapts to the question."""
+and title pages step back, one result per page, and the per-file cap adapts to the question."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -158,6 +159,36 @@ def test_one_result_per_page_and_the_contents_page_steps_back(library):
     flat = library.search("how do I configure the network interface to use a static address",
                           SearchOptions(k=10, per_file=None, page_evidence=False))
     assert [h.page for h in flat if h.path.endswith("handbook.pdf")].count(3) > 1
+
+
+@pytest.fixture(scope="module")
+def deck_library(tmp_path_factory):
+    """The ferry deck (tests/data/office, made by python-pptx): a title slide ("Ferry service
+    review / Winter season"), "Crossings" and "Fares" (a table)."""
+    root = tmp_path_factory.mktemp("deck")
+    (root / "docs").mkdir()
+    shutil.copy(Path(__file__).parent / "data" / "office" / "ferry-deck.pptx", root / "docs")
+    lib = Library(root / "data")
+    lib.add([root / "docs"])
+    list(lib.sync())
+    yield lib
+    lib.close()
+
+
+def test_the_slide_that_answers_outranks_the_title_slide(deck_library):
+    question = "what does a bicycle cost on the ferry"
+    hits = deck_library.search(question, SearchOptions(k=3))
+    assert hits[0].page == 3
+    # the title slide is close in meaning (it names the ferry and the winter) ...
+    flat = deck_library.search(question, SearchOptions(k=3, page_evidence=False))
+    assert flat[0].page == 1
+    # ... and still answers a question about the deck's own subject
+    assert deck_library.search("ferry service review", SearchOptions(k=1))[0].page == 1
+
+
+def test_a_title_keeps_less_of_its_score_the_fewer_words_it_has():
+    assert ranking.title_share("Ferry service review\n\nWinter season") == 5 / 8
+    assert ranking.title_share("Crossings. Forty crossings a day in summer, twelve in winter.") == 1
 
 
 def test_contents_pages_are_recognised_by_their_leaders():

@@ -12,9 +12,13 @@ returned, each with its own score — become one ordered list, before results ar
   its page's: the best meaning and the best words among that page's candidates, so a page
   whose passages hold the question's meaning and its words between them outranks a page
   with one passage that shares many words.
-- **Contents pages step back.** A passage that is mostly dotted leaders (a table of
-  contents, a list of figures) points at the answer rather than holding it: its score is
-  scaled down by the share of its characters in leaders.
+- **Contents and title pages step back.** A passage that is mostly dotted leaders (a table
+  of contents, a list of figures) points at the answer rather than holding it: its score is
+  scaled down by the share of its characters in leaders. A passage of a few words on a
+  page (a title slide, a cover: "Ferry service review / Winter season") names the subject
+  without saying anything about it, yet its short text sits close to any question on that
+  subject: its score is scaled down in proportion to how few words it has, so the slide
+  that answers ("Fares … Bicycle | 1 euro") comes first.
 - **Exact terms win.** A query that quotes a phrase, or names a rare identifier (a word
   with an underscore, a digit among letters, an inner dot or colon, or camelCase:
   ``ERR_QUOTA_0x7F3A``, ``select.epoll``, ``CompleteMulti``; rare: few of the passages
@@ -58,6 +62,11 @@ _IDENTIFIER = re.compile(r"_|\w[.:]+\w|[a-z][A-Z][a-z]{2}")
 _DIGIT_LETTER = re.compile(r"\d[^\W\d_]|[^\W\d_]\d")
 # A dotted leader as text extraction writes it: ". . . ." (or "....").
 _LEADER_DOTS = (". .", "..")
+#: a passage on a page with fewer words than this is a title or a cover; its score is scaled
+#: by words / TITLE_WORDS (5 words: 0.62). The known-item pages do not move (their titles
+#: share pages with prose); a deck's title slide stops outranking the slide that answers.
+TITLE_WORDS = 8
+_WORDS = re.compile(r"\w+")
 
 
 def evidence(vector_hits: list[tuple[int, float]], keyword_hits: list[tuple[int, float]],
@@ -144,15 +153,21 @@ def leader_share(text: str) -> float:
     return min(1.0, dots / visible)
 
 
+def title_share(text: str) -> float:
+    """How much of a passage's score it keeps for its length: 1 from ``TITLE_WORDS`` words
+    up, less for a title or a cover of a few words."""
+    return min(1.0, len(_WORDS.findall(text)) / TITLE_WORDS)
+
+
 def rescore(scores: Mapping[int, float], rows: Mapping[int, ChunkRow], exact: str | None,
             pages: bool, parts: Mapping[int, Evidence] | None = None,
             keyword_weight: float = KEYWORD_WEIGHT) -> dict[int, float]:
     """Scores adjusted by what the passages in ``rows`` say (the others keep theirs). With
     ``pages``: a passage on a page scores its page's best meaning and best words among
     these passages (when ``parts``, the score fusion's evidence, is given), and
-    contents-like passages are scaled down. With ``exact`` terms: passages holding all of
-    them are lifted above every passage that does not (scores are 0–1, so +1 puts them in
-    a tier of their own)."""
+    contents-like passages and titles on a page are scaled down. With ``exact`` terms:
+    passages holding all of them are lifted above every passage that does not (scores are
+    0–1, so +1 puts them in a tier of their own)."""
     out = dict(scores)
     best: dict[tuple[str, int], Evidence] = {}
     if pages and parts is not None:
@@ -169,6 +184,8 @@ def rescore(scores: Mapping[int, float], rows: Mapping[int, ChunkRow], exact: st
             score = combine(*best[row.path, row.page], keyword_weight) + 1e-6 * score
         if pages:
             score *= 1.0 - leader_share(row.text)
+            if row.page is not None:
+                score *= title_share(row.text)
         if exact is not None and holds_all(exact, row.text):
             score += 1.0
         out[cid] = score
