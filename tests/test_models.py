@@ -1,8 +1,9 @@
-"""Model folders, the pplx (Qwen-style) path end to end on a tiny model built here, vector
-storage options, execution providers, and switching models without downtime."""
+"""Model folders (Qwen-style, RoBERTa-style), the pplx path end to end on a tiny model built
+here, vector storage options, execution providers, and switching models without downtime."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from desktop_app.models import ModelError, ModelRegistry, quantize_folder
 from desktop_app.searching import SearchOptions
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tiny_models import build_tiny_qwen
+from tiny_models import build_tiny_qwen, build_tiny_roberta
 
 DOCS = {
     "volcano.txt": "Volcanoes erupt when magma rises through the crust.\n\nLava flows down "
@@ -47,6 +48,23 @@ def test_a_qwen_style_folder_reads_as_the_pplx_framing(tiny):
     assert profile.prefix_tokens == () and profile.suffix_tokens == ()
     assert profile.separator_token == "<|endoftext|>" and profile.output == "tanh_int8"
     assert profile.framing.standalone_weight == 0.0, "chunks are embedded together"
+
+
+@pytest.mark.parametrize("model_type", ["xlm-roberta", "mpnet"])
+def test_a_roberta_style_folder_frames_text_with_its_own_tokens(tmp_path, model_type):
+    folder = build_tiny_roberta(tmp_path / model_type, model_type=model_type)
+    profile = profile_from_folder(folder)
+    assert profile.prefix_tokens == ("<s>",) and profile.suffix_tokens == ("</s>",)
+    assert profile.separator_token == "</s>"
+    # 514 position rows take 512 tokens; chunks are embedded alone, as MiniLM's
+    assert profile.max_positions == 512 and profile.framing.window_tokens == 512
+    assert profile.framing.standalone_weight == 1.0 and profile.dim == 32
+    docs = write_docs(tmp_path / "docs")
+    with Library(tmp_path / "data", profile=profile, model_dir=folder) as lib:
+        assert (lib.encoder.prefix, lib.encoder.suffix) == ([0], [2])
+        lib.add([docs])
+        assert list(lib.sync())[-1].summary.indexed == 3
+        assert len(lib.search("magma and lava", SearchOptions(k=5))) == 3
 
 
 def test_a_folder_with_files_missing_says_exactly_what(tmp_path, tiny):
@@ -232,5 +250,10 @@ def test_the_model_commands_list_add_and_use(tmp_path, tiny):
     used = cli("model", "use", "test/tiny-qwen")
     assert used.returncode == 0 and "now uses test/tiny-qwen" in used.stdout
     assert "* test/tiny-qwen" in cli("model", "list").stdout
+    xlmr = cli("model", "add", str(build_tiny_roberta(tmp_path / "xlmr")))
+    assert xlmr.returncode == 0 and "added test/tiny-xlmr" in xlmr.stdout
+    assert cli("model", "use", "test/tiny-xlmr").returncode == 0
+    found = cli("search", "magma and lava", "--json")
+    assert found.returncode == 0 and json.loads(found.stdout)[0]["path"].endswith(".txt")
     missing = cli("model", "add", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "not a folder" in missing.stderr

@@ -1,9 +1,11 @@
-"""A tiny Qwen-style embedding model built on the spot, for tests: no download, no hub.
+"""Tiny embedding models built on the spot, for tests: no download, no hub.
 
 The ONNX graph takes ``input_ids`` and ``attention_mask`` and returns ``last_hidden_state``:
 token embeddings mixed with the masked mean of the whole sequence (so, like a real
 transformer, a token's state depends on its context and padding must not leak in), then a
-linear projection. The tokenizer is a byte-level BPE whose separator is ``<|endoftext|>``.
+linear projection. The tokenizer is a byte-level BPE: Qwen-style, whose separator is
+``<|endoftext|>``, or RoBERTa-style (XLM-RoBERTa, MPNet), which frames text as
+``<s> … </s>``.
 """
 
 from __future__ import annotations
@@ -25,25 +27,51 @@ CORPUS = [
 
 def build_tiny_qwen(folder: Path, *, dim: int = 32, model_id: str = "test/tiny-qwen",
                     onnx_name: str = "model.onnx", seed: int = 0) -> Path:
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
     folder.mkdir(parents=True, exist_ok=True)
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=["<|endoftext|>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-                                  show_progress=False)
-    tokenizer.train_from_iterator(CORPUS, trainer)
-    tokenizer.save(str(folder / "tokenizer.json"))
-    vocab = tokenizer.get_vocab_size()
+    vocab = _tokenizer(folder, ["<|endoftext|>"])
     (folder / "config.json").write_text(json.dumps({
         "_name_or_path": model_id, "model_type": "qwen3", "hidden_size": dim,
         "max_position_embeddings": 32768, "vocab_size": vocab}))
     (folder / "tokenizer_config.json").write_text(json.dumps({"eos_token": "<|endoftext|>"}))
     (folder / "special_tokens_map.json").write_text(json.dumps({"eos_token": "<|endoftext|>"}))
+
+    _onnx(folder, vocab, dim, onnx_name, seed, "tiny-qwen")
+    return folder
+
+
+def build_tiny_roberta(folder: Path, *, dim: int = 32, model_id: str = "test/tiny-xlmr",
+                       model_type: str = "xlm-roberta", seed: int = 0) -> Path:
+    """RoBERTa-style: special tokens <s> (0), <pad> (1), </s> (2), <unk> (3), and a position
+    table two rows longer than the tokens it takes, as RoBERTa's."""
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = _tokenizer(folder, ["<s>", "<pad>", "</s>", "<unk>"])
+    (folder / "config.json").write_text(json.dumps({
+        "_name_or_path": model_id, "model_type": model_type, "hidden_size": dim,
+        "max_position_embeddings": 514, "pad_token_id": 1, "bos_token_id": 0,
+        "eos_token_id": 2, "vocab_size": vocab}))
+    _onnx(folder, vocab, dim, "model.onnx", seed, "tiny-roberta")
+    return folder
+
+
+def _tokenizer(folder: Path, special: list[str]) -> int:
+    """A byte-level BPE trained on ``CORPUS`` with ``special`` tokens first, saved as
+    tokenizer.json; its vocabulary size."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=special,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False)
+    tokenizer.train_from_iterator(CORPUS, trainer)
+    tokenizer.save(str(folder / "tokenizer.json"))
+    return tokenizer.get_vocab_size()
+
+
+def _onnx(folder: Path, vocab: int, dim: int, onnx_name: str, seed: int, name: str) -> None:
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
 
     rng = np.random.default_rng(seed)
     embeddings = numpy_helper.from_array(rng.normal(size=(vocab, dim)).astype(np.float32), "E")
@@ -65,7 +93,7 @@ def build_tiny_qwen(folder: Path, *, dim: int = 32, model_id: str = "test/tiny-q
         helper.make_node("MatMul", ["mixed", "W"], ["last_hidden_state"]),
     ]
     graph = helper.make_graph(
-        nodes, "tiny-qwen",
+        nodes, name,
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "sequence"]),
          helper.make_tensor_value_info("attention_mask", TensorProto.INT64,
                                        ["batch", "sequence"])],
@@ -76,4 +104,3 @@ def build_tiny_qwen(folder: Path, *, dim: int = 32, model_id: str = "test/tiny-q
     model.ir_version = 8
     (folder / "onnx").mkdir(exist_ok=True)
     onnx.save(model, str(folder / "onnx" / onnx_name))
-    return folder

@@ -217,13 +217,21 @@ def profile_from_folder(folder: Path, model_id: str | None = None) -> ModelProfi
         base = BUILT_IN[model_id]
     elif model_type.startswith("qwen") or "<|endoftext|>" in vocab_tokens:
         base = replace(PPLX_06B, model_id=model_id)
-    elif "[CLS]" in vocab_tokens or model_type in ("bert", "roberta", "xlm-roberta"):
+    elif "[CLS]" in vocab_tokens or (model_type == "bert" and "<s>" not in vocab_tokens):
         base = replace(MINILM, model_id=model_id, framing=replace(
             MINILM.framing, window_tokens=min(512, positions or 512)))
+    elif {"<s>", "</s>"} <= vocab_tokens:
+        # RoBERTa, XLM-RoBERTa, MPNet: "<s> text </s>". Their position table holds two
+        # more rows than tokens fit (positions count from the padding id + 1).
+        positions = positions - 2 if positions > 2 else positions
+        base = replace(MINILM, model_id=model_id, prefix_tokens=("<s>",),
+                       separator_token="</s>", suffix_tokens=("</s>",),
+                       framing=replace(MINILM.framing, window_tokens=min(512, positions or 512)))
     else:
         raise ModelFolderError(
             f"{folder}: unknown model family '{model_type}'; supported: BERT-style "
-            "([CLS]/[SEP]) and Qwen-style (<|endoftext|>) models")
+            "([CLS]/[SEP]), RoBERTa-style (<s>/</s>: XLM-RoBERTa, MPNet) and Qwen-style "
+            "(<|endoftext|>) models")
     dim = _bounded_int(config, "hidden_size", base.dim, MAX_DIM, folder / "config.json")
     positions = positions or base.max_positions
     framing = replace(base.framing, window_tokens=min(base.framing.window_tokens, positions))
