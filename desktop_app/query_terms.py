@@ -53,6 +53,7 @@ class Terms:
         return bool(self.texts)
 
 
+@lru_cache(maxsize=256)  # a search asks for its query's terms once per passage it weighs
 def terms_of(text: str) -> Terms:
     """The terms a search for ``text`` looks for: its quoted phrases when it has any,
     otherwise its words without stopwords, without duplicates. A term with no letters or
@@ -75,7 +76,9 @@ def fold(text: str) -> str:
     by character, so a passage and a query word fold alike."""
     if text.isascii():
         return text.lower()
-    return "".join(_fold_char(c) for c in text)
+    # runs of ASCII fold at once (lower() maps them one to one), the rest one by one
+    return "".join(run.lower() if run.isascii() else _fold_char(run)
+                   for run in _ASCII_RUN.findall(text))
 
 
 @lru_cache(maxsize=4096)
@@ -117,9 +120,24 @@ def word_coverage(text: str, passage: str) -> float | None:
     if not terms:
         return None
     folded = fold(passage)
-    patterns = [_pattern((run,)) for run in terms]
-    found = sum(p is not None and p.search(folded) is not None for p in patterns)
+    single = tuple(sorted({run[0] for run in terms if len(run) == 1}))
+    held = set(_words_pattern(single).findall(folded)) if single else set()
+    found = 0
+    for run in terms:
+        if len(run) == 1:
+            found += run[0] in held
+        else:
+            pattern = _pattern((run,))
+            found += pattern is not None and pattern.search(folded) is not None
     return found / len(terms)
+
+
+@lru_cache(maxsize=64)
+def _words_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One pass over folded text finding which of ``words`` (single tokens) it holds,
+    each whole, as ``_pattern`` would match them."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
 
 
 @lru_cache(maxsize=64)

@@ -226,6 +226,7 @@ def search(index: SearchIndex, text: str, query: np.ndarray | None, options: Sea
             keyword_hits = keyword_candidates(index, text, options, budget)
     cosine = dict(vector_hits)
     parts: dict[int, ranking.Evidence] | None = None
+    reader = Rows(index.store)
     if options.mode == "vector":
         scores = ranking.by_rank(vector_hits)
     elif options.mode == "keyword":
@@ -236,12 +237,20 @@ def search(index: SearchIndex, text: str, query: np.ndarray | None, options: Sea
         if query is not None:
             cosine.update(_cosines(index, query,
                                    [c for c, _ in keyword_hits if c not in cosine]))
+        keyword_hits = ranking.by_coverage(keyword_hits, _coverage(reader, text, keyword_hits))
         parts = ranking.evidence(vector_hits, keyword_hits, cosine)
         scores = {cid: ranking.combine(m, w, options.keyword_weight)
                   for cid, (m, w) in parts.items()}
-    reader = Rows(index.store)
     order = _rescored(reader, scores, parts, text, options, vector_hits)
     return _scored(index, shape(reader, order, options), text, query, cosine)
+
+
+def _coverage(reader: Rows, text: str,
+              hits: list[tuple[int, float]]) -> dict[int, float]:
+    """The share of the query's terms each keyword candidate holds (its row read once for
+    the search; grouping reads the same rows later)."""
+    rows = reader.get(cid for cid, _ in hits)
+    return {cid: word_coverage(text, row.text) or 0.0 for cid, row in rows.items()}
 
 
 def _rescored(reader: Rows, scores: dict[int, float], parts: dict[int, ranking.Evidence] | None,

@@ -13,6 +13,7 @@ import pytest
 from desktop_app.extract.mupdf import pymupdf
 from desktop_app.index import ranking
 from desktop_app.library import Library
+from desktop_app.query_terms import word_coverage
 from desktop_app.searching import SearchOptions
 
 # Prose about network and quota trouble in general words, so meaning alone spreads over it;
@@ -189,6 +190,23 @@ def test_the_slide_that_answers_outranks_the_title_slide(deck_library):
 def test_a_title_keeps_less_of_its_score_the_fewer_words_it_has():
     assert ranking.title_share("Ferry service review\n\nWinter season") == 5 / 8
     assert ranking.title_share("Crossings. Forty crossings a day in summer, twelve in winter.") == 1
+
+
+def test_words_count_by_how_many_of_the_query_words_a_passage_holds():
+    query = "what does a bicycle cost on the ferry"
+    fares = "Fares: a bicycle on the ferry costs one euro, a foot passenger three."
+    budget = "Cost of fuel, cost of crew, cost of repairs: the cost report, cost by cost."
+    coverage = {1: word_coverage(query, fares), 2: word_coverage(query, budget)}
+    assert coverage == {1: 2 / 3, 2: 1 / 3}
+    # BM25 favours the passage that repeats one word; scaled by the square root of the
+    # share of the words each holds, the one holding more of them leads the words side
+    hits = ranking.by_coverage([(2, 9.0), (1, 7.0)], coverage)
+    assert [cid for cid, _ in hits] == [1, 2]
+    words = {cid: w for cid, (_, w) in ranking.evidence([], hits).items()}
+    assert words[1] == 1.0
+    assert words[2] == pytest.approx(9.0 * (1 / 3) ** 0.5 / (7.0 * (2 / 3) ** 0.5))
+    # a passage holding all the words keeps its BM25; a candidate whose text is gone keeps it too
+    assert ranking.by_coverage([(3, 5.0), (4, 4.0)], {3: 1.0}) == [(3, 5.0), (4, 4.0)]
 
 
 def test_contents_pages_are_recognised_by_their_leaders():

@@ -8,6 +8,11 @@ returned, each with its own score — become one ordered list, before results ar
   fusion, a passage that shares a paraphrased question's words but not its meaning gets
   only the words' share, and a passage close in meaning keeps its lead over passages that
   merely share words (docs/quality.md measured both; RRF stays available as ``"rrf"``).
+- **Words count by how many of the query's words a passage holds.** BM25 divided by the
+  best puts the passage that matches one common word of a question ("cost") at full
+  strength when no passage holds more; each keyword candidate's BM25 is first scaled by the
+  square root of the share of the query's terms it holds (``by_coverage``), so a passage
+  holding all the words keeps its BM25 and one holding a quarter of them half of it.
 - **A page is judged as a whole.** On a paged file (PDF, slides, …) a passage's evidence is
   its page's: the best meaning and the best words among that page's candidates, so a page
   whose passages hold the question's meaning and its words between them outranks a page
@@ -30,6 +35,7 @@ Pure functions of the candidates; ``desktop_app.searching`` feeds them and group
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Literal
@@ -79,6 +85,15 @@ def evidence(vector_hits: list[tuple[int, float]], keyword_hits: list[tuple[int,
     best = max((score for _, score in keyword_hits), default=0.0)
     words = {cid: score / best for cid, score in keyword_hits} if best > 0 else {}
     return {cid: (meaning.get(cid, 0.0), words.get(cid, 0.0)) for cid in {*meaning, *words}}
+
+
+def by_coverage(keyword_hits: list[tuple[int, float]],
+                coverage: Mapping[int, float]) -> list[tuple[int, float]]:
+    """Keyword candidates (id, BM25) with each BM25 scaled by the square root of the share
+    of the query's terms the passage holds (``coverage``, 0–1; a candidate without one keeps
+    its score), best first."""
+    scaled = [(cid, score * math.sqrt(coverage.get(cid, 1.0))) for cid, score in keyword_hits]
+    return sorted(scaled, key=lambda hit: -hit[1])
 
 
 def combine(meaning: float, words: float, keyword_weight: float = KEYWORD_WEIGHT) -> float:
