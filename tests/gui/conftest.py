@@ -77,7 +77,10 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., object]]:
         return window
 
     yield make
+    # every window closed before any is checked: the check counts all of the process's
+    # threads, and a window still open (its graph loading in the background) has some
     for window in windows:
         window.close()
+    for window in windows:
         assert_stopped(window)
         window.deleteLater()
