@@ -187,6 +187,26 @@ def test_the_slide_that_answers_outranks_the_title_slide(deck_library):
     assert deck_library.search("ferry service review", SearchOptions(k=1))[0].page == 1
 
 
+def test_a_page_is_shown_by_its_best_passage_even_when_that_one_holds_an_ellipsis(tmp_path):
+    # ". . ." in "(1.1), (1.2), . . . ," reads as a little dotted leader; the passage
+    # holding it must still be the one that shows its page, not the weaker one beside it
+    (tmp_path / "docs").mkdir()
+    _pdf(tmp_path / "docs" / "guide.pdf", [
+        "Equation numbering. To have equations numbered within sections, as (1.1), (1.2), "
+        ". . . , (2.1), (2.2), . . . , use the numberwithin command, which also resets the "
+        "equation counter at the start of every section, so no manual reset is needed.\n\n"
+        "This automatically supplies the parentheses around the equation number when you "
+        "refer to it with eqref.",
+        "Fractions and binomials are typeset with frac and binom."])
+    with Library(tmp_path / "data", chunk_tokens=64) as lib:
+        lib.add([tmp_path / "docs"])
+        list(lib.sync())
+        assert lib.store.db.execute("SELECT count(*) FROM chunks WHERE page = 1").fetchone()[0] == 2
+        hit = lib.search("how do I number equations within sections", SearchOptions(k=3))[0]
+        assert hit.page == 1 and hit.text.startswith("Equation numbering.")
+        assert hit.good_match
+
+
 def test_a_title_keeps_less_of_its_score_the_fewer_words_it_has():
     assert ranking.title_share("Ferry service review\n\nWinter season") == 5 / 8
     assert ranking.title_share("Crossings. Forty crossings a day in summer, twelve in winter.") == 1

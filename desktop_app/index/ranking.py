@@ -16,7 +16,7 @@ returned, each with its own score — become one ordered list, before results ar
 - **A page is judged as a whole.** On a paged file (PDF, slides, …) a passage's evidence is
   its page's: the best meaning and the best words among that page's candidates, so a page
   whose passages hold the question's meaning and its words between them outranks a page
-  with one passage that shares many words.
+  with one passage that shares many words. The page is shown by its best passage.
 - **Contents and title pages step back.** A passage that is mostly dotted leaders (a table
   of contents, a list of figures) points at the answer rather than holding it: its score is
   scaled down by the share of its characters in leaders. A passage of a few words on a
@@ -178,12 +178,14 @@ def rescore(scores: Mapping[int, float], rows: Mapping[int, ChunkRow], exact: st
             pages: bool, parts: Mapping[int, Evidence] | None = None,
             keyword_weight: float = KEYWORD_WEIGHT) -> dict[int, float]:
     """Scores adjusted by what the passages in ``rows`` say (the others keep theirs). With
-    ``pages``: a passage on a page scores its page's best meaning and best words among
-    these passages (when ``parts``, the score fusion's evidence, is given), and
-    contents-like passages and titles on a page are scaled down. With ``exact`` terms:
-    passages holding all of them are lifted above every passage that does not (scores are
-    0–1, so +1 puts them in a tier of their own)."""
+    ``pages``: contents-like passages and titles on a page are scaled down (``standing``),
+    and a passage on a page scores its page's best meaning and best words among these
+    passages, so scaled (when ``parts``, the score fusion's evidence, is given), with its
+    own scaled score deciding which passage shows the page. With ``exact`` terms: passages
+    holding all of them are lifted above every passage that does not (scores are 0–1, so +1
+    puts them in a tier of their own)."""
     out = dict(scores)
+    factor = {cid: standing(row) for cid, row in rows.items()} if pages else {}
     best: dict[tuple[str, int], Evidence] = {}
     if pages and parts is not None:
         for cid, row in rows.items():
@@ -191,20 +193,24 @@ def rescore(scores: Mapping[int, float], rows: Mapping[int, ChunkRow], exact: st
                 m, w = parts[cid]
                 key = (row.path, row.page)
                 pm, pw = best.get(key, (0.0, 0.0))
-                best[key] = (max(pm, m), max(pw, w))
+                best[key] = (max(pm, m * factor[cid]), max(pw, w * factor[cid]))
     for cid, row in rows.items():
-        score = out[cid]
+        score = out[cid] * factor.get(cid, 1.0)
         if row.page is not None and (row.path, row.page) in best:
-            # the page's evidence, with the passage's own as a tie-break inside the page
+            # the page's evidence; inside the page, the passage's own decides (an ellipsis
+            # read as a leader must not pass the page's turn to a weaker passage)
             score = combine(*best[row.path, row.page], keyword_weight) + 1e-6 * score
-        if pages:
-            score *= 1.0 - leader_share(row.text)
-            if row.page is not None:
-                score *= title_share(row.text)
         if exact is not None and holds_all(exact, row.text):
             score += 1.0
         out[cid] = score
     return out
+
+
+def standing(row: ChunkRow) -> float:
+    """How much of its score a passage keeps for what it is: less for dotted leaders (a
+    table of contents), and on a page less for a title of a few words."""
+    factor = 1.0 - leader_share(row.text)
+    return factor * title_share(row.text) if row.page is not None else factor
 
 
 def ordered(scores: Mapping[int, float], ids: Iterable[int] | None = None) -> list[int]:
