@@ -119,29 +119,23 @@ def test_a_pdf_outline_gives_results_their_section_and_the_metadata_title(
     assert (hit.page, hit.section, hit.title) == (page, section, "Tide Gauge Field Manual")
 
 
+@pytest.mark.parametrize(("suffix", "title"), [
+    # Word: heading styles give sections, the Title-styled paragraph the title
+    (".docx", "Harbour Gauge Handbook"),
+    # Markdown: the first top heading ("# Gauge notes") is the title, not a section above
+    # the others
+    (".md", "Gauge notes"),
+])
 @pytest.mark.parametrize(("query", "section"), [
     ("install", "Installation"),
     ("network", "Installation › Network setup"),
     ("cleaning", "Maintenance"),
 ])
-def test_word_heading_styles_give_sections_and_the_title_paragraph_the_title(
-        library, query, section):
+def test_headings_give_sections_and_the_title_heading_the_title(
+        library, suffix, title, query, section):
     lib, _, _ = library
-    hit = _top(lib, QUERIES[query], ".docx")
-    assert (hit.section, hit.title) == (section, "Harbour Gauge Handbook")
-
-
-@pytest.mark.parametrize(("query", "section"), [
-    ("install", "Installation"),
-    ("network", "Installation › Network setup"),
-    ("cleaning", "Maintenance"),
-])
-def test_markdown_headings_give_sections_and_the_first_top_heading_the_title(
-        library, query, section):
-    lib, _, _ = library
-    hit = _top(lib, QUERIES[query], ".md")
-    # the title's own "# Gauge notes" is the title, not a section above the others
-    assert (hit.section, hit.title) == (section, "Gauge notes")
+    hit = _top(lib, QUERIES[query], suffix)
+    assert (hit.section, hit.title) == (section, title)
 
 
 def test_plain_text_has_neither(library):
