@@ -232,7 +232,7 @@ def search(index: SearchIndex, text: str, query: np.ndarray | None, options: Sea
     elif options.mode == "keyword":
         scores = ranking.by_rank(keyword_hits)
     elif options.fusion == "rrf":
-        scores = ranking.fuse(vector_hits, keyword_hits, options.keyword_weight, "rrf")
+        scores = ranking.rrf(vector_hits, keyword_hits, options.keyword_weight)
     else:
         if query is not None:
             cosine.update(_cosines(index, query,

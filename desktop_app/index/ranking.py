@@ -101,19 +101,16 @@ def combine(meaning: float, words: float, keyword_weight: float = KEYWORD_WEIGHT
     return (meaning + keyword_weight * words) / (1.0 + keyword_weight)
 
 
-def fuse(vector_hits: list[tuple[int, float]], keyword_hits: list[tuple[int, float]],
-         keyword_weight: float = KEYWORD_WEIGHT, method: Fusion = "scores",
-         cosine: Mapping[int, float] | None = None) -> dict[int, float]:
-    """Each candidate's fused score (higher is better); see ``evidence`` for the arguments."""
-    if method == "rrf":
-        fused: dict[int, float] = {}
-        for rank, (cid, _) in enumerate(vector_hits):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        for rank, (cid, _) in enumerate(keyword_hits):
-            fused[cid] = fused.get(cid, 0.0) + keyword_weight / (RRF_K + rank + 1)
-        return fused
-    return {cid: combine(m, w, keyword_weight)
-            for cid, (m, w) in evidence(vector_hits, keyword_hits, cosine).items()}
+def rrf(vector_hits: list[tuple[int, float]], keyword_hits: list[tuple[int, float]],
+        keyword_weight: float = KEYWORD_WEIGHT) -> dict[int, float]:
+    """Reciprocal rank fusion (``"rrf"``): each side's rank, not its score, with ``RRF_K``;
+    the words' side weighted by ``keyword_weight``."""
+    fused: dict[int, float] = {}
+    for rank, (cid, _) in enumerate(vector_hits):
+        fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+    for rank, (cid, _) in enumerate(keyword_hits):
+        fused[cid] = fused.get(cid, 0.0) + keyword_weight / (RRF_K + rank + 1)
+    return fused
 
 
 def _min_max(hits: list[tuple[int, float]]) -> dict[int, float]:
